@@ -1,0 +1,222 @@
+"""A read-only file tree over a zip or a directory: list paths first, read the few you need.
+
+Catalogers never touch the file system or the zip directly: they get the list of paths (one pass
+over the central directory or one directory walk) and ask for the contents of the members they
+chose.  Every read is bounded by the limits, and every problem becomes a Notice.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from ..errors import ArchiveError, EntryError, InputError
+from ..model import Notice
+from .limits import DEFAULT_LIMITS, Limits
+from .source import ByteSource, FileSource
+from .ziparchive import ZipReader, safe_path
+
+
+class Tree:
+    """Common interface: ``paths`` (regular files, '/'-separated, relative) and ``read``."""
+
+    kind = "tree"
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.notices: list[Notice] = []
+        self.bytes_decompressed = 0
+        self._sizes: dict[str, int] = {}
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self._sizes)
+
+    def size(self, path: str) -> int:
+        return self._sizes[path]
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._sizes
+
+    def entry_count(self) -> int:
+        return len(self._sizes)
+
+    def read(self, path: str, max_size: int | None = None) -> bytes:
+        """Contents of one file; raises EntryError (recorded by the caller as a notice)."""
+        if path not in self._sizes:
+            raise EntryError("missing", "no such file in the package")
+        cap = min(max_size or self.limits.max_member_size, self.limits.max_member_size)
+        budget = self.limits.max_total_uncompressed - self.bytes_decompressed
+        if self._sizes[path] > budget:
+            raise EntryError("size-limit", "total uncompressed size limit reached; entry not read", True)
+        data = self._read(path, min(cap, budget))
+        self.bytes_decompressed += len(data)
+        return data
+
+    def read_or_note(self, path: str, max_size: int | None = None) -> bytes | None:
+        """Like read, but a failure becomes a notice and None."""
+        try:
+            return self.read(path, max_size)
+        except EntryError as exc:
+            self.notices.append(Notice(exc.code, path, str(exc), exc.suspicious))
+            return None
+
+    def _read(self, path: str, max_size: int) -> bytes:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Tree":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ZipTree(Tree):
+    kind = "zip"
+
+    def __init__(self, source: ByteSource, limits: Limits = DEFAULT_LIMITS, owns_source: bool = True):
+        super().__init__(limits)
+        self.source = source
+        self._owns = owns_source
+        self.zip = ZipReader(source, limits, self.notices)
+        self._sizes = {name: m.size for name, m in self.zip.members.items() if not m.is_dir}
+        for name, m in self.zip.symlinks.items():
+            self._note_symlink(name, m)
+
+    def _note_symlink(self, name: str, m) -> None:
+        target = ""
+        if m.size <= 4096:
+            try:
+                target = self.zip.read(m, 4096).decode("utf-8", "replace")
+            except EntryError:
+                target = ""
+        escapes = _link_escapes(name, target)
+        msg = f"symbolic link not followed (-> {target!r})" if target else "symbolic link not followed"
+        self.notices.append(Notice("symlink", name, msg, suspicious=escapes))
+
+    def _read(self, path: str, max_size: int) -> bytes:
+        return self.zip.read(self.zip.members[path], max_size)
+
+    def close(self) -> None:
+        if self._owns:
+            self.source.close()
+
+
+def _link_escapes(name: str, target: str) -> bool:
+    """True when a link target points outside the tree (absolute, or too many '..')."""
+    if not target or target.startswith("/") or (len(target) > 1 and target[1] == ":"):
+        return True
+    depth = name.count("/")  # directories above the link
+    for part in target.replace("\\", "/").split("/"):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif part not in ("", "."):
+            depth += 1
+    return False
+
+
+class DirTree(Tree):
+    """An unpacked package on disk.  Symbolic links are listed as notices, never followed."""
+
+    kind = "directory"
+
+    def __init__(self, root: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS):
+        super().__init__(limits)
+        self.root = os.path.abspath(os.fspath(root))
+        self._walk()
+
+    def _walk(self) -> None:
+        root = self.root
+        count = 0
+        total = 0
+        stack = [("", root)]
+        while stack:
+            rel_dir, abs_dir = stack.pop()
+            try:
+                it = os.scandir(abs_dir)
+            except OSError as exc:
+                self.notices.append(Notice("unreadable", rel_dir, f"directory not readable: {exc.strerror}"))
+                continue
+            with it:
+                for de in it:
+                    rel = f"{rel_dir}/{de.name}" if rel_dir else de.name
+                    count += 1
+                    if count > self.limits.max_entries:
+                        raise ArchiveError(f"directory has more than {self.limits.max_entries} entries")
+                    try:
+                        st = de.stat(follow_symlinks=False)
+                    except OSError as exc:
+                        self.notices.append(Notice("unreadable", rel, f"not readable: {exc.strerror}"))
+                        continue
+                    if stat.S_ISLNK(st.st_mode):
+                        try:
+                            target = os.readlink(de.path)
+                        except OSError:
+                            target = ""
+                        self.notices.append(
+                            Notice("symlink", rel, f"symbolic link not followed (-> {target!r})", _link_escapes(rel, target))
+                        )
+                    elif stat.S_ISDIR(st.st_mode):
+                        if rel.count("/") + 1 >= self.limits.max_depth:
+                            self.notices.append(Notice("too-deep", rel, f"directory deeper than {self.limits.max_depth} levels skipped", True))
+                            continue
+                        stack.append((rel, de.path))
+                    elif stat.S_ISREG(st.st_mode):
+                        self._sizes[rel] = st.st_size
+                        total += st.st_size
+                    else:
+                        self.notices.append(Notice("special-file", rel, "not a regular file; skipped", True))
+        if total > self.limits.max_total_uncompressed:
+            self.notices.append(
+                Notice("size-limit", "", f"total size {total} exceeds {self.limits.max_total_uncompressed} (Lambda's unzipped limit)", True)
+            )
+        self._sizes = dict(sorted(self._sizes.items()))
+
+    def _read(self, path: str, max_size: int) -> bytes:
+        full = os.path.join(self.root, *path.split("/"))
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(full, flags)
+        except OSError as exc:
+            raise EntryError("unreadable", f"cannot open: {exc.strerror}") from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise EntryError("special-file", "not a regular file", True)
+            if st.st_size > max_size:
+                raise EntryError("member-too-large", f"file is {st.st_size} bytes, over the limit of {max_size}")
+            with os.fdopen(fd, "rb", closefd=False) as fh:
+                return fh.read(max_size + 1)[: max_size + 1]
+        finally:
+            os.close(fd)
+
+
+def open_tree(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> Tree:
+    """Open a zip file or a directory as a Tree; raises InputError for anything else."""
+    p = Path(path)
+    if p.is_dir():
+        return DirTree(p, limits)
+    if not p.exists():
+        raise InputError(f"{path}: no such file or directory")
+    if not p.is_file():
+        raise InputError(f"{path}: not a regular file or directory")
+    try:
+        source = FileSource(p)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open: {exc.strerror}") from None
+    try:
+        return ZipTree(source, limits)
+    except ArchiveError as exc:
+        source.close()
+        raise ArchiveError(f"{path}: {exc}") from None
+    except Exception:
+        source.close()
+        raise
+
+
+__all__ = ["Tree", "ZipTree", "DirTree", "open_tree", "safe_path"]

@@ -1,0 +1,316 @@
+"""A defensive zip reader: parses the central directory, decompresses single members on demand.
+
+Written for attacker-controlled archives: nothing is extracted to disk, every size is checked
+before it is trusted, and each problem with one entry becomes a per-entry notice instead of
+failing the whole archive.  Supports zip64, prepended data (self-extractors), stored / deflate /
+bzip2 / lzma members.
+"""
+from __future__ import annotations
+
+import bz2
+import lzma
+import stat
+import struct
+import zlib
+from dataclasses import dataclass
+
+from ..errors import ArchiveError, EntryError
+from ..model import Notice
+from .limits import Limits
+from .source import ByteSource
+
+_EOCD = struct.Struct("<4s4H2LH")  # signature, disk, cd disk, entries here, entries, cd size, cd offset, comment len
+_EOCD64_LOC = struct.Struct("<4sLQL")
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")
+_CDH = struct.Struct("<4s6H3L5H2L")
+_LFH = struct.Struct("<4s5H3L2H")
+_SIG_EOCD = b"PK\x05\x06"
+_SIG_EOCD64_LOC = b"PK\x06\x07"
+_SIG_EOCD64 = b"PK\x06\x06"
+_SIG_CDH = b"PK\x01\x02"
+_SIG_LFH = b"PK\x03\x04"
+
+STORED, DEFLATED, BZIP2, LZMA = 0, 8, 12, 14
+_METHOD_NAMES = {STORED: "stored", DEFLATED: "deflate", BZIP2: "bzip2", LZMA: "lzma"}
+
+
+@dataclass(frozen=True, slots=True)
+class ZipMember:
+    name: str  # normalized, safe, relative path ("a/b/c"); directories have no trailing slash
+    raw_name: str
+    offset: int  # of the local file header, already adjusted for prepended data
+    compressed_size: int
+    size: int
+    crc: int
+    method: int
+    flags: int
+    is_dir: bool
+    is_symlink: bool
+
+
+def _zip64_extra(extra: bytes, need_size: bool, need_csize: bool, need_offset: bool) -> list[int | None]:
+    """Return (size, csize, offset) overrides from a zip64 extended-information field."""
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, ln = struct.unpack_from("<HH", extra, pos)
+        pos += 4
+        if tag == 0x0001:
+            field = extra[pos : pos + ln]
+            i = 0
+            out = [None, None, None]
+            for idx, needed in enumerate((need_size, need_csize, need_offset)):
+                if needed:
+                    if i + 8 > len(field):
+                        raise ValueError("truncated zip64 extra field")
+                    out[idx] = struct.unpack_from("<Q", field, i)[0]
+                    i += 8
+            return out
+        pos += ln
+    if need_size or need_csize or need_offset:
+        raise ValueError("zip64 sizes without a zip64 extra field")
+    return [None, None, None]
+
+
+def safe_path(raw: str) -> tuple[str | None, str | None]:
+    """Normalize an entry name; return (path, None) or (None, reason) for an unsafe one."""
+    name = raw.replace("\\", "/")
+    if "\x00" in name:
+        return None, "NUL byte in entry name"
+    if name.startswith("/"):
+        return None, "absolute path"
+    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
+        return None, "drive-letter path"
+    parts = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            return None, "path traversal ('..')"
+        parts.append(part)
+    return "/".join(parts), None
+
+
+class ZipReader:
+    """Central-directory view of a zip held by a ByteSource."""
+
+    def __init__(self, source: ByteSource, limits: Limits, notices: list[Notice]):
+        self.source = source
+        self.limits = limits
+        self.notices = notices
+        self.members: dict[str, ZipMember] = {}
+        self.symlinks: dict[str, ZipMember] = {}
+        self.entry_count = 0
+        self.declared_total = 0
+        self._parse()
+
+    # ----------------------------------------------------------------- central directory
+    def _note(self, code: str, path: str, message: str, suspicious: bool = False) -> None:
+        self.notices.append(Notice(code, path, message, suspicious))
+
+    def _find_eocd(self) -> tuple[int, tuple]:
+        size = self.source.size
+        if size < _EOCD.size:
+            raise ArchiveError("not a zip file (too small)")
+        if size > self.limits.max_archive_size:
+            raise ArchiveError(
+                f"archive is {size} bytes, larger than the limit of {self.limits.max_archive_size}"
+            )
+        tail_len = min(size, _EOCD.size + 0xFFFF)
+        tail = self.source.read_at(size - tail_len, tail_len)
+        pos = tail.rfind(_SIG_EOCD)
+        while pos >= 0:
+            if pos + _EOCD.size <= len(tail):
+                rec = _EOCD.unpack_from(tail, pos)
+                # the comment must fit in the file; prefer a record whose comment ends at EOF
+                if pos + _EOCD.size + rec[7] <= len(tail):
+                    return size - tail_len + pos, rec
+            pos = tail.rfind(_SIG_EOCD, 0, pos)
+        raise ArchiveError("not a zip file (no end-of-central-directory record)")
+
+    def _parse(self) -> None:
+        eocd_pos, rec = self._find_eocd()
+        _, disk, cd_disk, _n_here, n_entries, cd_size, cd_offset, _clen = rec
+        if disk != 0 or cd_disk != 0:
+            raise ArchiveError("multi-disk (split) zip archives are not supported")
+        cd_end = eocd_pos
+        if n_entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+            loc_pos = eocd_pos - _EOCD64_LOC.size
+            if loc_pos >= 0:
+                loc = _EOCD64_LOC.unpack(self.source.read_at(loc_pos, _EOCD64_LOC.size))
+                if loc[0] == _SIG_EOCD64_LOC:
+                    z64 = self.source.read_at(loc[2], _EOCD64.size)
+                    if len(z64) == _EOCD64.size and z64[:4] == _SIG_EOCD64:
+                        r64 = _EOCD64.unpack(z64)
+                        n_entries, cd_size, cd_offset = r64[7], r64[8], r64[9]
+                        cd_end = loc[2]
+                    else:
+                        raise ArchiveError("corrupt zip64 end-of-central-directory record")
+        if n_entries > self.limits.max_entries:
+            raise ArchiveError(
+                f"archive declares {n_entries} entries, more than the limit of {self.limits.max_entries}"
+            )
+        if cd_size > cd_end:
+            raise ArchiveError("corrupt zip: central directory larger than the file")
+        # Data prepended to the archive (self-extractors, or junk) shifts every offset.
+        delta = cd_end - (cd_offset + cd_size)
+        if delta < 0:
+            raise ArchiveError("corrupt zip: central directory offset beyond the end of the file")
+        if delta:
+            self._note("prepended-data", "", f"{delta} bytes before the zip data", suspicious=True)
+        cd = self.source.read_at(cd_end - cd_size, cd_size)
+        if len(cd) != cd_size:
+            raise ArchiveError("truncated zip: central directory cut short")
+        self._parse_central_directory(cd, n_entries, delta)
+
+    def _parse_central_directory(self, cd: bytes, n_entries: int, delta: int) -> None:
+        limits = self.limits
+        pos = 0
+        hdr = _CDH
+        hsize = hdr.size
+        members = self.members
+        seen_raw: set[str] = set()
+        spans: list[tuple[int, int, str]] = []
+        count = 0
+        while pos + 4 <= len(cd) and cd[pos : pos + 4] == _SIG_CDH:
+            count += 1
+            if count > limits.max_entries:
+                raise ArchiveError(f"archive has more than {limits.max_entries} entries")
+            if pos + hsize > len(cd):
+                self._note("truncated", "", "central directory ends inside an entry header")
+                break
+            (_sig, vmade, _vneed, flags, method, _t, _d, crc, csize, usize, nlen, xlen, clen,
+             _disk, _iattr, eattr, offset) = hdr.unpack_from(cd, pos)
+            name_b = cd[pos + hsize : pos + hsize + nlen]
+            extra = cd[pos + hsize + nlen : pos + hsize + nlen + xlen]
+            pos += hsize + nlen + xlen + clen
+            if pos > len(cd):
+                self._note("truncated", "", "central directory ends inside an entry")
+                break
+            if flags & 0x800:
+                try:
+                    raw = name_b.decode("utf-8")
+                except UnicodeDecodeError:
+                    raw = name_b.decode("utf-8", "replace")
+                    self._note("invalid-utf8-name", raw, "entry name is not valid UTF-8 although flagged so")
+            else:
+                try:
+                    raw = name_b.decode("utf-8")
+                except UnicodeDecodeError:
+                    raw = name_b.decode("cp437")
+            if usize == 0xFFFFFFFF or csize == 0xFFFFFFFF or offset == 0xFFFFFFFF:
+                try:
+                    z = _zip64_extra(extra, usize == 0xFFFFFFFF, csize == 0xFFFFFFFF, offset == 0xFFFFFFFF)
+                except ValueError as exc:
+                    self._note("corrupt-entry", raw, str(exc))
+                    continue
+                usize = z[0] if z[0] is not None else usize
+                csize = z[1] if z[1] is not None else csize
+                offset = z[2] if z[2] is not None else offset
+            is_dir = raw.endswith("/") or raw.endswith("\\")
+            mode = eattr >> 16 if (vmade >> 8) == 3 else 0
+            is_symlink = stat.S_ISLNK(mode)
+            name, reason = safe_path(raw)
+            if name is None:
+                self._note("unsafe-path", raw, f"entry skipped: {reason}", suspicious=True)
+                continue
+            if name.count("/") + 1 > limits.max_depth:
+                self._note("too-deep", raw, f"entry skipped: more than {limits.max_depth} path components", True)
+                continue
+            if not name:
+                continue
+            if raw in seen_raw or name in members:
+                self._note("duplicate-entry", name, "duplicate entry name: the last one wins (as unzip would write it)", True)
+            seen_raw.add(raw)
+            m = ZipMember(name, raw, offset + delta, csize, usize, crc, method, flags, is_dir, is_symlink)
+            spans.append((m.offset, m.offset + 30 + nlen + csize, name))
+            if is_symlink:
+                self.symlinks[name] = m
+                members.pop(name, None)
+                continue
+            if not is_dir:
+                self.declared_total += usize
+            members[name] = m
+        if count != n_entries and count < n_entries:
+            self._note("truncated", "", f"central directory lists {count} of {n_entries} declared entries")
+        self.entry_count = count
+        if self.declared_total > limits.max_total_uncompressed:
+            self._note(
+                "size-limit",
+                "",
+                f"declared uncompressed size {self.declared_total} exceeds {limits.max_total_uncompressed} "
+                "(Lambda's unzipped limit); only metadata is read",
+                suspicious=True,
+            )
+        # Overlapping members are the trick behind non-recursive zip bombs.
+        spans.sort()
+        overlaps = 0
+        end = -1
+        for start, stop, _name in spans:
+            if start < end:
+                overlaps += 1
+            end = max(end, stop)
+        if overlaps:
+            self._note("overlapping-entries", "", f"{overlaps} entries overlap other entries' data (zip bomb pattern)", True)
+
+    # ----------------------------------------------------------------- members
+    def read(self, m: ZipMember, max_size: int) -> bytes:
+        """Decompress one member, refusing anything larger than ``max_size``."""
+        if m.flags & 0x1:
+            raise EntryError("encrypted", "encrypted entry cannot be read")
+        if m.size > max_size:
+            raise EntryError("member-too-large", f"entry declares {m.size} bytes, over the limit of {max_size}")
+        lim = self.limits
+        if m.size > lim.ratio_min_size and m.compressed_size and m.size / m.compressed_size > lim.max_ratio:
+            raise EntryError("compression-ratio", f"compression ratio {m.size // max(1, m.compressed_size)} exceeds {lim.max_ratio}", True)
+        if m.offset + _LFH.size > self.source.size:
+            raise EntryError("corrupt-entry", "local header beyond the end of the archive")
+        lfh = self.source.read_at(m.offset, _LFH.size)
+        if len(lfh) < _LFH.size or lfh[:4] != _SIG_LFH:
+            raise EntryError("corrupt-entry", "bad local file header")
+        fields = _LFH.unpack(lfh)
+        data_start = m.offset + _LFH.size + fields[9] + fields[10]
+        if data_start + m.compressed_size > self.source.size:
+            raise EntryError("truncated", "entry data runs past the end of the archive")
+        comp = self.source.read_at(data_start, m.compressed_size)
+        out_limit = min(max_size, m.size) + 1  # one byte over tells us the declared size lied
+        if m.method == STORED:
+            data = comp[:out_limit]
+        elif m.method == DEFLATED:
+            d = zlib.decompressobj(-15)
+            try:
+                data = d.decompress(comp, out_limit)
+            except zlib.error as exc:
+                raise EntryError("corrupt-entry", f"deflate error: {exc}") from None
+        elif m.method == BZIP2:
+            try:
+                data = bz2.BZ2Decompressor().decompress(comp, out_limit)
+            except (OSError, EOFError) as exc:
+                raise EntryError("corrupt-entry", f"bzip2 error: {exc}") from None
+        elif m.method == LZMA:
+            data = _read_zip_lzma(comp, out_limit)
+        else:
+            raise EntryError("unsupported-compression", f"compression method {m.method} is not supported")
+        if len(data) > m.size:
+            raise EntryError("size-mismatch", "entry decompresses to more than its declared size", True)
+        if len(data) < m.size:
+            raise EntryError("truncated", f"entry decompresses to {len(data)} of {m.size} declared bytes")
+        if zlib.crc32(data) != m.crc:
+            raise EntryError("bad-crc", "CRC-32 mismatch: the entry is corrupt or was tampered with")
+        return data
+
+
+def _read_zip_lzma(comp: bytes, out_limit: int) -> bytes:
+    # zip's lzma members carry a 4-byte header (version, properties size) then raw LZMA1 props.
+    if len(comp) < 4:
+        raise EntryError("corrupt-entry", "lzma header too short")
+    psize = struct.unpack_from("<H", comp, 2)[0]
+    try:
+        filt = lzma._decode_filter_properties(lzma.FILTER_LZMA1, comp[4 : 4 + psize])  # type: ignore[attr-defined]
+        d = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[filt])
+        return d.decompress(comp[4 + psize :], out_limit)
+    except (lzma.LZMAError, ValueError) as exc:
+        raise EntryError("corrupt-entry", f"lzma error: {exc}") from None
+
+
+def method_name(method: int) -> str:
+    return _METHOD_NAMES.get(method, str(method))

@@ -1,0 +1,28 @@
+"""Inventory: one cataloger per artifact kind, all fed by a single pass over the file list."""
+from __future__ import annotations
+
+from ..archive import Tree
+from .base import CatalogResult, Cataloger
+from .layout import detect_layout
+from .locks import LockfileCataloger
+from .node import NodeInstalledCataloger
+from .python import PythonInstalledCataloger
+
+CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger())
+
+
+def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:
+    """Decide from the path list alone which members each cataloger needs, then read just those."""
+    wanted: list[list[str]] = [[] for _ in catalogers]
+    for path in tree.paths:
+        base = path[path.rfind("/") + 1 :]
+        for i, cat in enumerate(catalogers):
+            if cat.wants(path, base):
+                wanted[i].append(path)
+    result = CatalogResult()
+    for cat, paths in zip(catalogers, wanted):
+        cat.catalog(tree, paths, result)
+    return result
+
+
+__all__ = ["catalog", "detect_layout", "CATALOGERS", "CatalogResult"]

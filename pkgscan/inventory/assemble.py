@@ -1,0 +1,162 @@
+"""Turn what the catalogers found into the Inventory: components, graph, lockfile reconciliation.
+
+Installed metadata says what is deployed; lockfiles say what was intended.  A lockfile entry that
+is not installed (an optional platform package, a dev dependency, a stale lock) is reported as
+declared-only and is not a component.  An installed package that a complete lockfile beside it
+does not list is flagged ``missing_from_lockfile``.  A requirements file lists only what someone
+chose to write down, so it declares but never flags.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from packageurl import PackageURL
+from packaging.utils import canonicalize_name
+
+from ..model import NPM, PYPI, Artifact, Component, DeclaredOnly, Inventory, Notice, Occurrence
+from .base import CatalogResult, Installed, Lockfile, dirname
+
+
+def make_purl(ecosystem: str, name: str, version: str) -> str:
+    if ecosystem == NPM:
+        ns, _, short = name.rpartition("/") if name.startswith("@") else ("", "", name)
+        return PackageURL(type="npm", namespace=ns or None, name=short, version=version or None).to_string()
+    return PackageURL(type="pypi", name=canonicalize_name(name), version=version or None).to_string()
+
+
+def _norm(ecosystem: str, name: str) -> str:
+    return canonicalize_name(name) if ecosystem == PYPI else name
+
+
+def _under(root: str, directory: str) -> bool:
+    return not directory or root == directory or root.startswith(directory + "/")
+
+
+def _package_dir(inst: Installed) -> str:
+    return dirname(inst.location)
+
+
+class _Reconciler:
+    def __init__(self, installed: list[Installed]):
+        self.installed = installed
+        self.declared_in: dict[int, set[str]] = defaultdict(set)  # id(copy) -> lockfiles
+        self.missing: set[int] = set()
+        self.declared_only: list[DeclaredOnly] = []
+
+    def run(self, lockfiles: list[Lockfile]) -> None:
+        for lock in lockfiles:
+            copies = [c for c in self.installed if c.ecosystem == lock.ecosystem and self._in_scope(c, lock)]
+            matched: set[int] = set()
+            by_dir = {_package_dir(c): c for c in copies}
+            by_name: dict[str, list[Installed]] = defaultdict(list)
+            for c in copies:
+                by_name[c.name].append(c)
+            prefix = lock.directory + "/" if lock.directory else ""
+            for entry in lock.parse.packages:
+                if entry.source in ("link", "workspace"):
+                    continue
+                name = _norm(lock.ecosystem, entry.name)
+                hits: list[Installed]
+                if entry.install_path and lock.ecosystem == NPM:
+                    c = by_dir.get(prefix + entry.install_path)
+                    hits = [c] if c is not None and c.name == name and (not entry.version or c.version == entry.version) else []
+                elif entry.version:
+                    hits = [c for c in by_name.get(name, ()) if c.version == entry.version]
+                else:
+                    hits = list(by_name.get(name, ()))
+                if hits:
+                    for c in hits:
+                        matched.add(id(c))
+                        self.declared_in[id(c)].add(lock.path)
+                else:
+                    self.declared_only.append(
+                        DeclaredOnly(lock.ecosystem, name, entry.version, lock.path, entry.dev, entry.optional)
+                    )
+            if lock.complete:
+                for c in copies:
+                    if id(c) not in matched:
+                        self.missing.add(id(c))
+
+    @staticmethod
+    def _in_scope(c: Installed, lock: Lockfile) -> bool:
+        if lock.ecosystem == NPM:
+            nm = (lock.directory + "/node_modules") if lock.directory else "node_modules"
+            return c.root == nm or c.root.startswith(nm + "/")
+        return _under(c.root, lock.directory)
+
+
+def _node_resolve(pkg_dir: str, dep: str, by_dir: dict[str, Installed]) -> Installed | None:
+    """Node's module resolution: <ancestor>/node_modules/<dep>, from the package outwards."""
+    parts = pkg_dir.split("/") if pkg_dir else []
+    for i in range(len(parts), -1, -1):
+        if i and parts[i - 1] == "node_modules":
+            continue
+        base = "/".join(parts[:i])
+        hit = by_dir.get(f"{base}/node_modules/{dep}" if base else f"node_modules/{dep}")
+        if hit is not None:
+            return hit
+    return None
+
+
+def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str, str]]:
+    edges: set[tuple[str, str]] = set()
+    node_by_dir = {_package_dir(c): c for c in installed if c.ecosystem == NPM}
+    py_by_root: dict[tuple[str, str], Installed] = {}
+    py_by_name: dict[str, Installed] = {}
+    for c in installed:
+        if c.ecosystem == PYPI:
+            py_by_root.setdefault((c.root, c.name), c)
+            py_by_name.setdefault(c.name, c)
+    for c in installed:
+        src = purl_of[id(c)]
+        for dep in c.requires:
+            if c.ecosystem == NPM:
+                hit = _node_resolve(_package_dir(c), dep, node_by_dir)
+            else:
+                hit = py_by_root.get((c.root, dep)) or py_by_name.get(dep)
+            if hit is not None and hit is not c:
+                dst = purl_of[id(hit)]
+                if dst != src:
+                    edges.add((src, dst))
+    return edges
+
+
+def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -> Inventory:
+    installed = sorted(result.installed, key=lambda c: (c.ecosystem, c.name, c.version, c.location))
+    rec = _Reconciler(installed)
+    rec.run(sorted(result.lockfiles, key=lambda lf: lf.path))
+
+    purl_of = {id(c): make_purl(c.ecosystem, c.name, c.version) for c in installed}
+    groups: dict[str, list[Installed]] = defaultdict(list)
+    for c in installed:
+        groups[purl_of[id(c)]].append(c)
+    components = []
+    for purl, copies in groups.items():
+        first = copies[0]
+        licenses: list[str] = []
+        for c in copies:
+            licenses.extend(x for x in c.licenses if x not in licenses)
+        declared = sorted({p for c in copies for p in rec.declared_in.get(id(c), ())})
+        components.append(
+            Component(
+                ecosystem=first.ecosystem,
+                name=first.name,
+                version=first.version,
+                purl=purl,
+                licenses=tuple(licenses),
+                occurrences=tuple(Occurrence(c.location, c.root) for c in copies),
+                description=first.description,
+                declared_in=tuple(declared),
+                missing_from_lockfile=any(id(c) in rec.missing for c in copies),
+            )
+        )
+    components.sort(key=lambda c: (c.ecosystem, c.name, c.version, c.purl))
+    declared_only = sorted(set(rec.declared_only), key=lambda d: (d.lockfile, d.ecosystem, d.name, d.version))
+    return Inventory(
+        artifact=artifact,
+        components=tuple(components),
+        dependencies=tuple(sorted(_edges(installed, purl_of))),
+        declared_only=tuple(declared_only),
+        lockfiles=tuple(sorted(lf.path for lf in result.lockfiles)),
+        notices=tuple(notices),
+    )

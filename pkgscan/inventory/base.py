@@ -1,0 +1,68 @@
+"""What catalogers share: the cataloger interface and the record of one installed package."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..archive import Tree
+from ..model import LockfileParse
+
+
+@dataclass(frozen=True)
+class Installed:
+    """One installed copy of a package, as its own metadata file describes it."""
+
+    ecosystem: str
+    name: str  # canonical name (PyPI: PEP 503 normalized; npm: as in package.json)
+    version: str
+    location: str  # path of the metadata file inside the artifact
+    root: str  # directory the package is importable / resolvable from
+    licenses: tuple[str, ...] = ()
+    description: str = ""
+    #: dependency names this copy asks for (already filtered by environment markers)
+    requires: tuple[str, ...] = ()
+    #: npm: the directory name under node_modules when it differs from the name (an alias)
+    alias: str = ""
+    hashes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Lockfile:
+    """A parsed lockfile / manifest and where it sits."""
+
+    path: str
+    directory: str  # the project directory the lockfile describes
+    ecosystem: str
+    kind: str  # "package-lock", "hidden-lockfile", "yarn", "pnpm", "bun", "requirements", ...
+    complete: bool  # a full lock (every installed package should be in it) vs a list of direct deps
+    parse: LockfileParse
+
+
+@dataclass
+class CatalogResult:
+    installed: list[Installed] = field(default_factory=list)
+    lockfiles: list[Lockfile] = field(default_factory=list)
+
+
+class Cataloger(Protocol):
+    """Declares the paths it needs before anything is read, then reads only those."""
+
+    name: str
+
+    def wants(self, path: str, basename: str) -> bool: ...
+
+    def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None: ...
+
+
+def dirname(path: str) -> str:
+    i = path.rfind("/")
+    return path[:i] if i >= 0 else ""
+
+
+def decode_text(data: bytes) -> str:
+    """Decode metadata text leniently: BOMs honoured, invalid UTF-8 replaced, never an error."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    return data.decode("utf-8", "replace")

@@ -1,0 +1,148 @@
+"""Installed Python distributions: ``*.dist-info/METADATA``, ``*.egg-info`` (directory or file)."""
+from __future__ import annotations
+
+import re
+
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from ..archive import Tree
+from ..model import PYPI, Notice
+from .base import CatalogResult, Installed, decode_text, dirname
+from .licenses import classifier_to_spdx
+
+_PYVER = re.compile(r"(?:^|/)lib/python(\d+\.\d+)/site-packages$")
+_VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+DEFAULT_PYTHON = "3.12"
+_MAX_METADATA = 8 * 1024 * 1024
+
+
+def parse_headers(text: str) -> dict[str, list[str]]:
+    """Parse RFC 822-style core-metadata headers (stops at the body).  Lenient by design."""
+    headers: dict[str, list[str]] = {}
+    last: list[str] | None = None
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t" and last is not None:
+            last[-1] = last[-1] + "\n" + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            last = None
+            continue
+        last = headers.setdefault(key.strip().lower(), [])
+        last.append(value.strip())
+    return headers
+
+
+def marker_environment(python_version: str) -> dict[str, str]:
+    """The environment markers of a Lambda Python runtime (Amazon Linux, CPython)."""
+    major_minor = python_version
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": major_minor + ".0",
+        "os_name": "posix",
+        "platform_machine": "x86_64",
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_system": "Linux",
+        "platform_version": "",
+        "python_full_version": major_minor + ".0",
+        "python_version": major_minor,
+        "sys_platform": "linux",
+        "extra": "",
+    }
+
+
+def _requires(values: list[str], env: dict[str, str]) -> tuple[str, ...]:
+    names: set[str] = set()
+    for value in values:
+        try:
+            req = Requirement(value)
+        except InvalidRequirement:
+            continue
+        if req.marker is not None:
+            try:
+                if not req.marker.evaluate(env):
+                    continue  # extra-only or another platform's dependency
+            except (UndefinedComparison, UndefinedEnvironmentName, InvalidMarker, ValueError):
+                pass  # can't tell: keep the edge
+        names.add(canonicalize_name(req.name))
+    return tuple(sorted(names))
+
+
+def _licenses(h: dict[str, list[str]]) -> tuple[str, ...]:
+    expr = [v for v in h.get("license-expression", []) if v]
+    if expr:
+        return (expr[0],)
+    out: list[str] = []
+    for c in h.get("classifier", []):
+        if c.startswith("License ::"):
+            spdx = classifier_to_spdx(c)
+            if spdx and spdx not in out:
+                out.append(spdx)
+    if out:
+        return tuple(out)
+    lic = (h.get("license") or [""])[0].strip()
+    # The License field often holds the whole license text; only a short one-liner is a name.
+    if lic and lic.upper() not in ("UNKNOWN", "NONE") and "\n" not in lic and len(lic) <= 100:
+        return (lic,)
+    return ()
+
+
+def python_version_for(root: str) -> str:
+    m = _PYVER.search(root)
+    return m.group(1) if m else DEFAULT_PYTHON
+
+
+def metadata_root(location: str) -> str:
+    """The import root of a distribution: the directory holding its .dist-info / .egg-info."""
+    d = dirname(location)
+    if d.endswith((".dist-info", ".egg-info")) or d.endswith("/EGG-INFO") or d == "EGG-INFO":
+        d = dirname(d)
+    return d
+
+
+class PythonInstalledCataloger:
+    name = "python-installed"
+
+    def wants(self, path: str, basename: str) -> bool:
+        if basename == "METADATA":
+            return path.endswith(".dist-info/METADATA")
+        if basename == "PKG-INFO":
+            return path.endswith(".egg-info/PKG-INFO")
+        return basename.endswith(".egg-info")  # the single-file form
+
+    def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
+        for path in paths:
+            data = tree.read_or_note(path, _MAX_METADATA)
+            if data is None:
+                continue
+            inst = self.parse(path, data, tree.notices)
+            if inst is not None:
+                result.installed.append(inst)
+
+    def parse(self, path: str, data: bytes, notices: list[Notice]) -> Installed | None:
+        h = parse_headers(decode_text(data))
+        name = (h.get("name") or [""])[0]
+        version = (h.get("version") or [""])[0]
+        if not name or not _VALID_NAME.match(name):
+            notices.append(Notice("malformed-metadata", path, "no valid Name field; not a distribution"))
+            return None
+        if not version:
+            notices.append(Notice("malformed-metadata", path, f"{name}: no Version field"))
+        root = metadata_root(path) if not path.endswith(".egg-info") else dirname(path)
+        env = marker_environment(python_version_for(root))
+        summary = (h.get("summary") or [""])[0]
+        return Installed(
+            ecosystem=PYPI,
+            name=canonicalize_name(name),
+            version=version.strip(),
+            location=path,
+            root=root,
+            licenses=_licenses(h),
+            description=summary[:500],
+            requires=_requires(h.get("requires-dist", []), env),
+        )

@@ -1,0 +1,164 @@
+"""CycloneDX SBOM of an inventory, built with cyclonedx-python-lib.
+
+Deterministic for the same input: components and dependencies are sorted by the library, the
+serial number is derived from the artifact's content unless given, and the timestamp comes from
+``SOURCE_DATE_EPOCH`` (or the caller) when set.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from datetime import datetime, timezone
+
+try:
+    from cyclonedx.contrib.license.factories import LicenseFactory
+except ImportError:  # cyclonedx-python-lib < 11.6
+    from cyclonedx.factory.license import LicenseFactory  # type: ignore[no-redef]
+from cyclonedx.model import HashAlgorithm, HashType, Property
+from cyclonedx.model.bom import Bom
+from cyclonedx.model.bom_ref import BomRef
+from cyclonedx.model.component import Component as CdxComponent
+from cyclonedx.model.component import ComponentType
+from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
+from cyclonedx.model.dependency import Dependency
+from cyclonedx.model.license import DisjunctiveLicense
+from cyclonedx.output import make_outputter
+from cyclonedx.schema import OutputFormat, SchemaVersion
+from cyclonedx.validation import make_schemabased_validator
+from packageurl import PackageURL
+
+from .. import __version__
+from ..model import NPM, Inventory
+
+SPEC_VERSIONS = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}
+FORMATS = {"cyclonedx-json": OutputFormat.JSON, "cyclonedx-xml": OutputFormat.XML}
+ROOT_REF = "pkgscan-artifact"
+_SERIAL_NS = uuid.UUID("6f0d5f8e-2f44-4b8c-9a53-0c7c1a4c5b10")
+# Characters that XML 1.0 cannot carry and that terminals interpret: C0 (but tab/LF/CR), DEL, C1.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_license_factory = LicenseFactory()
+
+
+def clean(text: str) -> str:
+    """Neutralize control characters (terminal escapes, XML-illegal bytes) in package data."""
+    return _CONTROL.sub("\ufffd", text)
+
+
+def source_date(timestamp: datetime | None = None) -> datetime | None:
+    if timestamp is not None:
+        return timestamp
+    sde = os.environ.get("SOURCE_DATE_EPOCH")
+    if sde:
+        try:
+            return datetime.fromtimestamp(int(sde), tz=timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ValueError(f"SOURCE_DATE_EPOCH is not a valid Unix timestamp: {sde!r}") from None
+    return None
+
+
+def _content_digest(inv: Inventory) -> str:
+    if inv.artifact.sha256:
+        return inv.artifact.sha256
+    h = hashlib.sha256()
+    for c in inv.components:
+        h.update(c.purl.encode())
+        for o in c.occurrences:
+            h.update(b"\0" + o.location.encode("utf-8", "replace"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _licenses(values: tuple[str, ...]):
+    out = []
+    for v in values:
+        try:
+            out.append(_license_factory.make_from_string(clean(v)))
+        except Exception:  # a value the factory rejects is kept as a plain name
+            out.append(DisjunctiveLicense(name=clean(v)))
+    return out
+
+
+def build_bom(
+    inv: Inventory,
+    *,
+    name: str | None = None,
+    version: str | None = None,
+    timestamp: datetime | None = None,
+    serial_number: uuid.UUID | None = None,
+) -> Bom:
+    art = inv.artifact
+    root = CdxComponent(
+        type=ComponentType.APPLICATION if art.layout == "function" else ComponentType.LIBRARY,
+        name=clean(name or art.name),
+        version=clean(version) if version else None,
+        bom_ref=ROOT_REF,
+        hashes=[HashType(alg=HashAlgorithm.SHA_256, content=art.sha256)] if art.sha256 else None,
+        properties=[
+            Property(name="pkgscan:layout", value=art.layout),
+            Property(name="pkgscan:artifact-kind", value=art.kind),
+        ],
+    )
+    ts = source_date(timestamp) or datetime.now(tz=timezone.utc).replace(microsecond=0)
+    serial = serial_number or uuid.uuid5(_SERIAL_NS, _content_digest(inv) + "|" + (name or art.name) + "|" + (version or ""))
+    bom = Bom(serial_number=serial)
+    bom.metadata.timestamp = ts
+    bom.metadata.component = root
+    bom.metadata.tools.components.add(
+        CdxComponent(type=ComponentType.APPLICATION, name="pkgscan", version=__version__, group=None)
+    )
+    props = [Property(name="pkgscan:notices", value=str(len(inv.notices)))]
+    if inv.suspicious:
+        props.append(Property(name="pkgscan:suspicious", value="true"))
+    for d in inv.declared_only:
+        props.append(Property(name="pkgscan:declared-not-installed", value=clean(f"{d.name}@{d.version or '*'} ({d.lockfile})")))
+    bom.metadata.properties.update(props)
+
+    children = {}
+    for c in inv.components:
+        group, short = None, c.name
+        if c.ecosystem == NPM and c.name.startswith("@") and "/" in c.name:
+            group, short = c.name.split("/", 1)
+        properties = [Property(name="pkgscan:declared-in", value=clean(p)) for p in c.declared_in]
+        if c.missing_from_lockfile:
+            properties.append(Property(name="pkgscan:missing-from-lockfile", value="true"))
+        comp = CdxComponent(
+            type=ComponentType.LIBRARY,
+            name=clean(short),
+            group=clean(group) if group else None,
+            version=clean(c.version) or None,
+            purl=PackageURL.from_string(c.purl),
+            bom_ref=c.purl,
+            description=clean(c.description) or None,
+            licenses=_licenses(c.licenses),
+            evidence=ComponentEvidence(occurrences=[Occurrence(location=clean(o.location)) for o in c.occurrences]),
+            properties=properties,
+        )
+        bom.components.add(comp)
+        children[c.purl] = comp
+
+    deps: dict[str, set[str]] = {p: set() for p in children}
+    has_parent: set[str] = set()
+    for src, dst in inv.dependencies:
+        deps[src].add(dst)
+        has_parent.add(dst)
+    top = sorted(p for p in children if p not in has_parent)
+    bom.dependencies.add(Dependency(ref=root.bom_ref, dependencies=[Dependency(ref=BomRef(p)) for p in top]))
+    for p, targets in deps.items():
+        bom.dependencies.add(Dependency(ref=BomRef(p), dependencies=[Dependency(ref=BomRef(t)) for t in sorted(targets)]))
+    return bom
+
+
+def serialize(bom: Bom, fmt: str = "cyclonedx-json", spec_version: str = "1.6", validate: bool = True) -> str:
+    try:
+        schema = SPEC_VERSIONS[spec_version]
+        ofmt = FORMATS[fmt]
+    except KeyError:
+        raise ValueError(f"unsupported SBOM format {fmt} / spec version {spec_version}") from None
+    text = make_outputter(bom, ofmt, schema).output_as_string(indent=2)
+    if validate:
+        error = make_schemabased_validator(ofmt, schema).validate_str(text)
+        if error is not None:
+            raise RuntimeError(f"generated SBOM is not valid CycloneDX {spec_version}: {error}")
+    return text if text.endswith("\n") else text + "\n"
