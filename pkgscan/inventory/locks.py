@@ -33,7 +33,7 @@ _EXACT = {
     "pylock.toml": ("pylock", PYPI, "pylock", True),
 }
 _PYLOCK = re.compile(r"^pylock\.[^/]+\.toml$")
-_REQUIREMENTS = re.compile(r"^requirements[^/]*\.txt$", re.IGNORECASE)
+_REQUIREMENTS = re.compile(r"^[^/]*requirements[^/]*\.txt$", re.IGNORECASE)
 _MAX_LOCKFILE = 32 * 1024 * 1024
 
 

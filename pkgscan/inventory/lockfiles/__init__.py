@@ -1,0 +1,125 @@
+"""Lockfile parsers: each module exposes ``parse(data: bytes, path: str) -> LockfileParse``.
+
+Parsers are pure functions of the bytes.  For a file that cannot be parsed at all they raise
+:class:`LockfileError` and nothing else; bad entries are skipped with a warning.
+"""
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+import re
+
+from ...model import LockedPackage, LockfileParse
+
+#: warnings kept per file; the rest are counted in one last warning
+MAX_WARNINGS = 50
+
+
+class LockfileError(ValueError):
+    """The lockfile as a whole cannot be parsed."""
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: UTF-8 with replacement characters, without a leading BOM."""
+    text = bytes(data).decode("utf-8", errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def guarded(parse):
+    """Make a ``parse(data, path)`` raise only LockfileError, whatever the input does to it."""
+
+    @functools.wraps(parse)
+    def wrapper(data: bytes, path: str):
+        try:
+            return parse(data, path)
+        except LockfileError:
+            raise
+        except RecursionError:
+            raise LockfileError(f"{path}: nesting too deep") from None
+        except Exception as exc:  # a bug or an input shape nobody foresaw: never let it escape raw
+            raise LockfileError(f"{path}: cannot parse ({type(exc).__name__}: {exc})") from exc
+
+    return wrapper
+
+
+_GIT_PREFIXES = ("git+", "git:", "git@", "ssh:", "github:", "gitlab:", "bitbucket:", "gist:")
+_GIT_HOSTS = ("codeload.github.com", "github.com", "gitlab.com", "bitbucket.org")
+
+
+def url_source(spec: str) -> str:
+    """Classify a resolved URL / version specifier as "registry", "git", "file", "link", "url",
+    "workspace", or "" when it says nothing (a bare version)."""
+    s = spec.strip().lower()
+    if s.startswith(_GIT_PREFIXES):
+        return "git"
+    if s.startswith("file:"):
+        return "file"
+    if s.startswith(("link:", "portal:")):
+        return "link"
+    if s.startswith("workspace:"):
+        return "workspace"
+    if s.startswith(("http://", "https://")):
+        rest = s.split("://", 1)[1]
+        host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+        if host in _GIT_HOSTS and "/-/" not in rest:
+            return "git"
+        return "registry" if "/-/" in rest else "url"
+    return ""
+
+
+def result(packages: list[LockedPackage], warnings: list[str]) -> LockfileParse:
+    """The LockfileParse for a file, with at most MAX_WARNINGS warnings (plus a count of the rest)."""
+    if len(warnings) > MAX_WARNINGS:
+        extra = len(warnings) - MAX_WARNINGS
+        warnings = warnings[:MAX_WARNINGS] + [f"... and {extra} more warnings"]
+    return LockfileParse(packages=tuple(packages), warnings=tuple(warnings))
+
+
+class KeyLines:
+    """Cheap 1-based line numbers of JSON object keys whose value opens with ``opener`` ("{" or "[").
+
+    Entries are then matched in document order: ``line(key)`` returns the line of the first
+    occurrence of ``key`` after the previous match, or 0 when there is none.
+    """
+
+    def __init__(self, text: str, opener: str):
+        self._where: dict[str, tuple[list[int], list[int]]] = {}
+        self._pos = -1
+        line, last = 1, 0
+        # find '": {' first (cheap), then walk back to the key's opening quote
+        tail = re.compile(r'"[ \t\r\n]*:[ \t\r\n]*' + re.escape(opener))
+        for ordinal, m in enumerate(tail.finditer(text)):
+            end = m.start()
+            start = text.rfind('"', 0, end)
+            while start > 0 and text[start - 1] == "\\":
+                start = text.rfind('"', 0, start - 1)
+            if start < 0:
+                continue
+            line += text.count("\n", last, start)
+            last = start
+            key = text[start + 1:end]
+            if "\\" in key:
+                try:
+                    key = json.loads('"' + key + '"')
+                except ValueError:
+                    pass
+            ordinals, lines = self._where.setdefault(key, ([], []))
+            ordinals.append(ordinal)
+            lines.append(line)
+
+    def first(self, key: str) -> int:
+        """The line of the first occurrence of ``key`` (0 if none), without moving on."""
+        hits = self._where.get(key)
+        return hits[1][0] if hits else 0
+
+    def line(self, key: str) -> int:
+        hits = self._where.get(key)
+        if not hits:
+            return 0
+        ordinals, lines = hits
+        i = bisect.bisect_right(ordinals, self._pos)
+        if i == len(ordinals):
+            return 0
+        self._pos = ordinals[i]
+        return lines[i]
