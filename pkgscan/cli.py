@@ -4,6 +4,7 @@ Exit codes: 0 success; 1 policy failure (a finding at or above --fail-on); 2 usa
 """
 from __future__ import annotations
 
+import shutil
 import sys
 import uuid
 from datetime import datetime
@@ -77,6 +78,182 @@ def sbom(path: str, output: str | None, fmt: str, spec_version: str, layout: str
         return
     _report_notices(inv, quiet)
     _write(text, output)
+
+
+REPORT_FORMATS = ["table", "json", "sarif", "markdown", "cyclonedx-json", "cyclonedx-xml"]
+
+
+def _render(result, fmt: str, spec_version: str, width: int, color: bool) -> str:
+    if fmt == "table":
+        from .report.table import render
+
+        return render(result, width=width, color=color)
+    if fmt == "json":
+        from .report.json_report import render
+
+        return render(result)
+    if fmt == "sarif":
+        from .report.sarif import render
+
+        return render(result)
+    if fmt == "markdown":
+        from .report.markdown import render
+
+        return render(result)
+    from .report.cyclonedx_vulns import add_vulnerabilities
+
+    bom = add_vulnerabilities(build_bom(result.inventory), result)
+    return serialize(bom, fmt, spec_version)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=str))
+@click.option("-f", "--format", "fmt", type=click.Choice(REPORT_FORMATS),
+              help="Report format (default: table on a terminal, json otherwise).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=str), help="Write here (default: stdout).")
+@click.option("--db", "db_dir", type=click.Path(file_okay=False, path_type=str), envvar="PKGSCAN_DB_DIR",
+              help="Offline advisory database directory [env PKGSCAN_DB_DIR].")
+@click.option("--osv-api", metavar="URL", help="Query the OSV API at URL instead of the offline database.")
+@click.option("--source", "sources", type=click.Choice(["osv", "pypi"]), multiple=True,
+              help="Extra vulnerability sources: pypi = PyPI's JSON API (as pip-audit), merged by alias.")
+@click.option("--pypi-url", metavar="URL", help="PyPI base URL for --source pypi (default https://pypi.org).")
+@click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical"]),
+              help="Exit 1 when an unsuppressed finding is at or above this severity.")
+@click.option("--ignore-unfixed", is_flag=True, help="Suppress findings that have no fixed version.")
+@click.option("--ignore-file", type=click.Path(exists=True, dir_okay=False, path_type=str),
+              help="Ignore rules (.pkgscan-ignore.yaml or pyproject.toml); default: discovered in the current directory.")
+@click.option("--vex", "vex_files", type=click.Path(exists=True, dir_okay=False, path_type=str), multiple=True,
+              help="OpenVEX or CycloneDX VEX document; not_affected statements suppress findings.")
+@click.option("--include-withdrawn", is_flag=True, help="Also report withdrawn advisories.")
+@click.option("--max-db-age", type=float, default=7.0, show_default=True, help="Warn when the newest advisory is older (days).")
+@click.option("--layout", type=click.Choice(["function", "layer"]), help="Override the detected layout.")
+@click.option("--spec-version", type=click.Choice(["1.4", "1.5", "1.6"]), default="1.6", show_default=True,
+              help="CycloneDX version for the cyclonedx-* formats.")
+@click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
+def scan(path: str, fmt: str | None, output: str | None, db_dir: str | None, osv_api: str | None,
+         sources: tuple[str, ...], pypi_url: str | None, fail_on: str | None, ignore_unfixed: bool,
+         ignore_file: str | None, vex_files: tuple[str, ...], include_withdrawn: bool, max_db_age: float,
+         layout: str | None, spec_version: str, quiet: bool) -> None:
+    """Inventory a package and match it against OSV advisories.
+
+    Exit codes: 0 no finding at or above --fail-on; 1 there is one; 2 usage or input error.
+    """
+    from .scan import scan_vulnerabilities, vulnerability_sources
+    from .vulns import policy
+
+    tty = sys.stdout.isatty() and not output
+    fmt = fmt or ("table" if tty else "json")
+    try:
+        rules = []
+        found = ignore_file or policy.discover_ignore_file(".")
+        if found:
+            rules = policy.load_ignores(found)
+        vex = [st for f in vex_files for st in policy.load_vex(f)]
+        inv = scan_path(path, layout=layout)
+        srcs, info = vulnerability_sources(db_dir=db_dir, osv_api=osv_api, pypi="pypi" in sources, pypi_url=pypi_url)
+        result = scan_vulnerabilities(inv, srcs, info, include_withdrawn=include_withdrawn, max_db_age_days=max_db_age)
+        findings, pwarn = policy.apply_policy(list(result.findings), ignore_rules=rules, vex=vex,
+                                              ignore_unfixed=ignore_unfixed)
+        from dataclasses import replace
+
+        result = replace(result, findings=tuple(findings), warnings=result.warnings + tuple(pwarn))
+        text = _render(result, fmt, spec_version, width=shutil.get_terminal_size((120, 40)).columns, color=tty)
+    except (PkgscanError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    except OSError as exc:
+        _fail(f"{exc.filename or path}: {exc.strerror or exc}")
+        return
+    _report_notices(inv, quiet)
+    if not quiet:
+        for w in result.warnings:
+            click.echo(f"pkgscan: warning: {clean(w)}", err=True)
+    _write(text, output)
+    sys.exit(policy.exit_code(result.findings, fail_on))
+
+
+@main.group()
+def db() -> None:
+    """Manage the offline advisory database."""
+
+
+_db_option = click.option("--db", "db_dir", type=click.Path(file_okay=False, path_type=str), envvar="PKGSCAN_DB_DIR",
+                          help="Database directory [env PKGSCAN_DB_DIR; default ~/.cache/pkgscan/db].")
+
+
+@db.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
+@_db_option
+def db_import(paths: tuple[str, ...], db_dir: str | None) -> None:
+    """Import OSV exports (all.zip), directories of OSV JSON/YAML records, or single records."""
+    from .vulns.store import import_path, writer
+
+    try:
+        with writer(db_dir) as w:
+            for p in paths:
+                rep = import_path(w, p)
+                click.echo(f"{clean(p)}: {rep.imported} new, {rep.updated} updated, {rep.unchanged} unchanged, "
+                           f"{len(rep.skipped)} skipped")
+                for name, why in rep.skipped[:20]:
+                    click.echo(f"  skipped {clean(name)}: {clean(why)}", err=True)
+                if len(rep.skipped) > 20:
+                    click.echo(f"  ... and {len(rep.skipped) - 20} more skipped", err=True)
+    except (PkgscanError, OSError) as exc:
+        _fail(str(exc))
+
+
+@db.command("update")
+@_db_option
+@click.option("--base-url", default=None, help="OSV export base URL (default: OSV's public bucket).")
+@click.option("--ecosystem", "ecosystems", multiple=True, type=click.Choice(["PyPI", "npm"]),
+              help="Ecosystems to fetch (default: PyPI and npm).")
+def db_update(db_dir: str | None, base_url: str | None, ecosystems: tuple[str, ...]) -> None:
+    """Download OSV's PyPI and npm exports (conditional, verified) into the local database."""
+    from .vulns import update as upd
+
+    try:
+        results = upd.update(db_dir, base_url or upd.DEFAULT_BASE, ecosystems or upd.ECOSYSTEMS)
+    except (PkgscanError, OSError) as exc:
+        _fail(str(exc))
+        return
+    for r in results:
+        if r.status == "not-modified":
+            click.echo(f"{r.ecosystem}: not modified")
+        else:
+            rep = r.report
+            click.echo(f"{r.ecosystem}: {r.bytes} bytes, {rep.imported} records ({len(rep.skipped)} skipped)")
+
+
+@db.command("status")
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--max-age", type=float, default=7.0, show_default=True, help="Warn when older than this (days).")
+def db_status(db_dir: str | None, as_json: bool, max_age: float) -> None:
+    """Per-ecosystem counts, last modification and age of the local database."""
+    import json as _json
+
+    from .vulns.store import AdvisoryDB
+
+    try:
+        adb = AdvisoryDB(db_dir)
+        st = adb.status()
+        age = adb.age_days()
+    except PkgscanError as exc:
+        _fail(str(exc))
+        return
+    st["age_days"] = None if age is None else round(age, 1)
+    st["stale"] = age is not None and age > max_age
+    if as_json:
+        click.echo(_json.dumps(st, indent=2, sort_keys=True))
+        return
+    click.echo(f"database: {st['path']} (schema {st['schema_version']}, updated {st['updated_at']})")
+    click.echo(f"advisories: {st['advisories']} ({st['withdrawn']} withdrawn), newest modified {st['newest_modified']}")
+    for e in st["ecosystems"]:
+        click.echo(f"  {e['ecosystem']:<12} {e['advisories']:>8} advisories, last modified {e['last_modified']}")
+    for src in st["sources"]:
+        click.echo(f"  source {clean(src['origin'])}: {src['records']} records from {clean(src['location'])} at {src['imported_at']}")
+    if st["stale"]:
+        click.echo(f"pkgscan: warning: the newest advisory is {age:.0f} days old; run 'pkgscan db update'", err=True)
 
 
 def _write(text: str, output: str | None) -> None:

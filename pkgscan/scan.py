@@ -58,3 +58,53 @@ def scan_path(path: str | os.PathLike[str], layout: str | None = None, limits: L
 
             return replace(inv, artifact=replace(inv.artifact, sha256=sha))
         return scan_tree(tree, p.name or str(p), str(p), layout)
+
+
+def vulnerability_sources(*, db_dir: str | os.PathLike[str] | None = None, osv_api: str | None = None,
+                          pypi: bool = False, pypi_url: str | None = None, cache_dir: str | os.PathLike[str] | None = None):
+    """The sources a scan asks: the offline database (default) or the OSV API, plus PyPI optionally.
+
+    Returns (sources, DatabaseInfo).  Raises DatabaseError when the offline database is missing.
+    """
+    from .vulns.model import DatabaseInfo
+
+    sources = []
+    if osv_api:
+        from .vulns.osv_api import OsvApiSource
+
+        sources.append(OsvApiSource(osv_api, cache_dir=cache_dir))
+        info = DatabaseInfo(source=f"osv-api:{osv_api}")
+    else:
+        from .vulns.matcher import OfflineSource
+        from .vulns.store import AdvisoryDB
+
+        db = AdvisoryDB(db_dir)
+        st = db.status()
+        sources.append(OfflineSource(db))
+        info = DatabaseInfo(
+            source=f"offline:{db.path}",
+            ecosystems=tuple((e["ecosystem"], e["advisories"], e["last_modified"]) for e in st["ecosystems"]),
+            age_days=db.age_days(),
+        )
+    if pypi:
+        from .vulns.pypi_source import PyPISource
+
+        sources.append(PyPISource(base_url=pypi_url, cache_dir=cache_dir))
+    return sources, info
+
+
+def scan_vulnerabilities(inv: Inventory, sources, database=None, *, include_withdrawn: bool = False,
+                         max_db_age_days: float | None = 7.0):
+    """Match an inventory against the given sources; returns a ScanResult (no policy applied)."""
+    from .vulns.matcher import match
+    from .vulns.model import ScanResult
+
+    warnings = []
+    if database is not None and database.age_days is not None and max_db_age_days is not None \
+            and database.age_days > max_db_age_days:
+        warnings.append(
+            f"the advisory database is {database.age_days:.0f} days old (newest advisory); "
+            "run 'pkgscan db update' for current data"
+        )
+    findings = match(inv, sources, include_withdrawn=include_withdrawn)
+    return ScanResult(inventory=inv, findings=tuple(findings), database=database, warnings=tuple(warnings))

@@ -1,0 +1,1 @@
+"""Vulnerability matching: OSV advisory sources, exact version semantics, findings, policy."""

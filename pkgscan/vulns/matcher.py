@@ -1,0 +1,210 @@
+"""Match an inventory against vulnerability sources and build one Finding per vulnerability.
+
+Sources answer "which records affect (ecosystem, name, version)?".  The matcher merges what the
+sources return, groups records that are aliases of each other (by the union of ids and aliases,
+since aliases are not symmetric in real data), and works out severity and remediation.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable, Protocol, Sequence
+
+from ..model import Component, Inventory
+from .model import Finding
+from .osv import AffectedEntry, affected_entries, aliases, normalize_name, osv_ecosystem
+from .severity import is_malicious, severity_of
+from .versions import sort_key
+
+#: (OSV ecosystem, normalized name, version)
+PackageKey = tuple[str, str, str]
+
+
+class VulnerabilitySource(Protocol):
+    name: str
+
+    def query(self, packages: Sequence[PackageKey]) -> dict[PackageKey, list[dict]]:
+        """Records (full OSV JSON) that affect each package; withdrawn ones included."""
+        ...
+
+
+def package_key(c: Component) -> PackageKey:
+    eco = osv_ecosystem(c.ecosystem)
+    return (eco, normalize_name(eco, c.name), c.version)
+
+
+_ENTRY_CACHE: dict[tuple[str, str], list[AffectedEntry]] = {}
+_ENTRY_CACHE_MAX = 200_000
+
+
+def _entries(record: dict) -> list[AffectedEntry]:
+    """Parsed affected entries of a record, cached by (id, modified): parsing sorts version keys."""
+    k = (str(record.get("id")), str(record.get("modified", "")))
+    hit = _ENTRY_CACHE.get(k)
+    if hit is None:
+        if len(_ENTRY_CACHE) >= _ENTRY_CACHE_MAX:
+            _ENTRY_CACHE.clear()
+        hit = _ENTRY_CACHE[k] = affected_entries(record)
+    return hit
+
+
+def entries_for(record: dict, eco: str, name: str) -> list[AffectedEntry]:
+    return [e for e in _entries(record) if e.ecosystem == eco and e.name == name]
+
+
+def record_affects(record: dict, key: PackageKey) -> bool:
+    eco, name, version = key
+    return any(e.affects(version) for e in entries_for(record, eco, name))
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+_ID_PREFERENCE = ("MAL-", "GHSA-", "PYSEC-", "CVE-")
+
+
+def _primary(ids: Iterable[str]) -> str:
+    def key(i: str):
+        for n, p in enumerate(_ID_PREFERENCE):
+            if i.startswith(p):
+                return (n, i)
+        return (len(_ID_PREFERENCE), i)
+
+    return min(ids, key=key)
+
+
+def _references(records: list[dict]) -> tuple[str, ...]:
+    out: list[str] = []
+    for r in records:
+        for ref in r.get("references") or []:
+            if isinstance(ref, dict) and isinstance(ref.get("url"), str) and ref["url"] not in out:
+                out.append(ref["url"])
+    return tuple(out[:50])
+
+
+def _summary(records: list[dict]) -> str:
+    for r in records:
+        s = r.get("summary")
+        if isinstance(s, str) and s.strip():
+            return s.strip()
+    for r in records:
+        d = r.get("details")
+        if isinstance(d, str) and d.strip():
+            first = d.strip().split("\n\n", 1)[0].replace("\n", " ")
+            return first[:240] + ("..." if len(first) > 240 else "")
+    return ""
+
+
+def _later(eco: str, version: str, candidates: Iterable[str]) -> list[str]:
+    v = sort_key(eco, version)
+    return sorted({c for c in candidates if sort_key(eco, c) > v}, key=lambda c: sort_key(eco, c))
+
+
+def findings_for(component: Component, records: list[dict], include_withdrawn: bool = False) -> list[Finding]:
+    key = package_key(component)
+    eco, name, version = key
+    recs = {r["id"]: r for r in records if include_withdrawn or not r.get("withdrawn")}
+    if not recs:
+        return []
+    uf = _UnionFind()
+    for rid, r in recs.items():
+        uf.find(rid)
+        for a in aliases(r):
+            uf.union(rid, a)
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for rid, r in sorted(recs.items()):
+        groups[uf.find(rid)].append(r)
+
+    fixes_by_group: dict[str, list[str]] = {}
+    for root, group in groups.items():
+        fixes = [f for r in group for e in entries_for(r, eco, name) for f in e.fixed_versions()]
+        fixes_by_group[root] = _later(eco, version, fixes)
+    # The smallest upgrade that none of this package's vulnerabilities affects.
+    all_fixes = _later(eco, version, [f for fs in fixes_by_group.values() for f in fs])
+    recommended = None
+    for cand in all_fixes:
+        ck = (eco, name, cand)
+        if not any(record_affects(r, ck) for r in recs.values()):
+            recommended = cand
+            break
+
+    out = []
+    for root, group in groups.items():
+        ids = set()
+        for r in group:
+            ids.add(r["id"])
+            ids.update(aliases(r))
+        advisory_ids = tuple(sorted(r["id"] for r in group))
+        primary = _primary(advisory_ids)
+        others = sorted(ids - {primary})
+        out.append(
+            Finding(
+                component=component,
+                id=primary,
+                ids=(primary, *others),
+                advisories=advisory_ids,
+                summary=_summary(group),
+                severity=severity_of(group),
+                fixed=tuple(fixes_by_group[root]),
+                recommended=recommended,
+                malicious=any(is_malicious(r) for r in group),
+                references=_references(group),
+            )
+        )
+    out.sort(key=lambda f: f.id)
+    return out
+
+
+def match(inventory: Inventory, sources: Sequence[VulnerabilitySource], include_withdrawn: bool = False) -> list[Finding]:
+    keys = sorted({package_key(c) for c in inventory.components})
+    merged: dict[PackageKey, dict[str, dict]] = defaultdict(dict)
+    for source in sources:
+        for k, recs in source.query(keys).items():
+            for r in recs:
+                prev = merged[k].get(r["id"])
+                if prev is None or str(r.get("modified", "")) > str(prev.get("modified", "")):
+                    merged[k][r["id"]] = r
+    findings: list[Finding] = []
+    for c in inventory.components:
+        recs = list(merged.get(package_key(c), {}).values())
+        findings.extend(findings_for(c, recs, include_withdrawn))
+    findings.sort(key=lambda f: (f.component.ecosystem, f.component.name, f.component.version, f.id))
+    return findings
+
+
+class OfflineSource:
+    """The local SQLite database."""
+
+    name = "osv-offline"
+
+    def __init__(self, db):
+        self.db = db
+
+    def query(self, packages: Sequence[PackageKey]) -> dict[PackageKey, list[dict]]:
+        by_eco: dict[str, set[str]] = defaultdict(set)
+        for eco, name, _v in packages:
+            by_eco[eco].add(name)
+        cand: dict[tuple[str, str], list[str]] = {}
+        for eco, names in by_eco.items():
+            for name, ids in self.db.candidates(eco, names).items():
+                cand[(eco, name)] = ids
+        records = self.db.records({i for ids in cand.values() for i in ids})
+        out: dict[PackageKey, list[dict]] = {}
+        for key in packages:
+            hits = [records[i] for i in cand.get(key[:2], ()) if i in records and record_affects(records[i], key)]
+            if hits:
+                out[key] = hits
+        return out

@@ -1,0 +1,177 @@
+"""OSV records: lenient loading and the exact "is this version affected" semantics of the spec.
+
+https://ossf.github.io/osv-schema/#evaluation : for each ``affected`` entry of the package's
+ecosystem and name, a version is affected if it is listed in ``versions`` OR falls inside one of the
+ECOSYSTEM / SEMVER ranges.  Range events are sorted by version before they are walked (they are not
+pairs as written); ``introduced: "0"`` is the start of time; ``last_affected`` is inclusive;
+``limit`` caps the range.  GIT ranges name commits, not versions, and are skipped (never stop at the
+first range).  Real records break the schema in small ways, so loading is lenient.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from packaging.utils import canonicalize_name
+
+from .versions import sort_key
+
+ECOSYSTEM_NAMES = {"pypi": "PyPI", "npm": "npm"}
+_EVENT_ORDER = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
+
+
+def normalize_name(ecosystem: str, name: str) -> str:
+    """PyPI names compare PEP 503-normalized; npm names are case-sensitive and kept as is."""
+    return canonicalize_name(name) if ecosystem == "PyPI" else name
+
+
+def osv_ecosystem(ecosystem: str) -> str:
+    """'pypi' (pkgscan's model) -> 'PyPI' (OSV's name); OSV names pass through."""
+    return ECOSYSTEM_NAMES.get(ecosystem, ecosystem)
+
+
+def base_ecosystem(ecosystem: str) -> str:
+    """OSV allows suffixes on some ecosystems ('Debian:11'); PyPI and npm take none."""
+    return ecosystem.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class Range:
+    type: str
+    #: (kind, version, sort key) sorted by version; kind is introduced/fixed/last_affected/limit
+    events: tuple[tuple[str, str, tuple], ...]
+
+
+@lru_cache(maxsize=65536)
+def normalize_version(ecosystem: str, version: str) -> str:
+    """PEP 440 normal form for PyPI ("1.0.0rc1" == "1.0.0-rc1"); other ecosystems unchanged."""
+    if ecosystem == "PyPI":
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            return str(Version(version))
+        except InvalidVersion:
+            return version
+    return version
+
+
+@dataclass(frozen=True)
+class AffectedEntry:
+    """One ``affected`` entry, reduced to what matching needs."""
+
+    ecosystem: str
+    name: str  # normalized
+    ranges: tuple[Range, ...]
+    versions: frozenset[str]
+    #: ``versions`` in normal form, so "1.0.0rc1" in the list matches an installed "1.0.0-rc1"
+    normalized_versions: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def affects(self, version: str) -> bool:
+        if version in self.versions or normalize_version(self.ecosystem, version) in self.normalized_versions:
+            return True
+        return any(_in_range(self.ecosystem, r, version) for r in self.ranges)
+
+    def fixed_versions(self) -> list[str]:
+        return [v for r in self.ranges if r.type in ("ECOSYSTEM", "SEMVER") for kind, v, _k in r.events if kind == "fixed"]
+
+
+def _in_range(ecosystem: str, r: Range, version: str) -> bool:
+    if r.type not in ("ECOSYSTEM", "SEMVER"):
+        return False  # GIT ranges name commits
+    v = sort_key("SEMVER" if r.type == "SEMVER" else ecosystem, version)
+    limits = [k for kind, _e, k in r.events if kind == "limit"]
+    if limits and not any(v < lim for lim in limits):
+        return False
+    affected = False
+    for kind, ev, k in r.events:
+        if kind == "introduced":
+            if ev == "0" or v >= k:
+                affected = True
+        elif kind == "fixed":
+            if v >= k:
+                affected = False
+        elif kind == "last_affected":
+            if v > k:
+                affected = False
+    return affected
+
+
+def _sorted_events(order: str, raw_events: object) -> tuple[tuple[str, str, tuple], ...]:
+    events: list[tuple[str, str]] = []
+    if not isinstance(raw_events, list):
+        return ()
+    for ev in raw_events:
+        if not isinstance(ev, dict):
+            continue
+        for kind in ("introduced", "fixed", "last_affected", "limit"):
+            val = ev.get(kind)
+            if val is not None:
+                events.append((kind, str(val)))
+    keyed = [(kind, ver, sort_key(order, ver)) for kind, ver in events]
+    # "introduced: 0" is the start of time, before every version (valid or not).
+    keyed.sort(key=lambda e: (e[0] != "introduced" or e[1] != "0", e[2], _EVENT_ORDER[e[0]]))
+    return tuple(keyed)
+
+
+SUPPORTED = frozenset({"PyPI", "npm"})
+
+
+def _packages(record: dict):
+    """(entry, base ecosystem, normalized name) of every well-formed ``affected`` entry."""
+    affected = record.get("affected")
+    if not isinstance(affected, list):
+        return
+    for entry in affected:
+        if not isinstance(entry, dict):
+            continue
+        pkg = entry.get("package")
+        if not isinstance(pkg, dict):
+            continue
+        eco, name = pkg.get("ecosystem"), pkg.get("name")
+        if not isinstance(eco, str) or not isinstance(name, str) or not name:
+            continue
+        eco = base_ecosystem(eco)
+        yield entry, eco, normalize_name(eco, name)
+
+
+def affected_packages(record: dict) -> set[tuple[str, str]]:
+    """(ecosystem, normalized name) pairs a record lists, any ecosystem (for indexing)."""
+    return {(eco, name) for _e, eco, name in _packages(record)}
+
+
+def affected_entries(record: dict) -> list[AffectedEntry]:
+    """The ``affected`` entries of a record in the ecosystems pkgscan matches (PyPI, npm).
+
+    Entries of other ecosystems are ignored (a record may list a NuGet package beside an npm one).
+    """
+    out: list[AffectedEntry] = []
+    for entry, eco, name in _packages(record):
+        if eco not in SUPPORTED:
+            continue
+        ranges = []
+        raw_ranges = entry.get("ranges")
+        for r in raw_ranges if isinstance(raw_ranges, list) else ():
+            if not isinstance(r, dict):
+                continue
+            rtype = str(r.get("type", ""))
+            order = "SEMVER" if rtype == "SEMVER" else eco
+            ranges.append(Range(rtype, _sorted_events(order, r.get("events")) if rtype != "GIT" else ()))
+        raw_versions = entry.get("versions")
+        versions = frozenset(str(v) for v in raw_versions) if isinstance(raw_versions, list) else frozenset()
+        normalized = frozenset(normalize_version(eco, v) for v in versions)
+        out.append(AffectedEntry(eco, name, tuple(ranges), versions, normalized))
+    return out
+
+
+def load_record(data: bytes | str) -> dict:
+    """Parse one OSV JSON record leniently; raises ValueError when it is not a record at all."""
+    rec = json.loads(data)
+    if not isinstance(rec, dict) or not isinstance(rec.get("id"), str) or not rec["id"]:
+        raise ValueError("not an OSV record (no id)")
+    return rec
+
+
+def aliases(record: dict) -> tuple[str, ...]:
+    a = record.get("aliases")
+    return tuple(str(x) for x in a if isinstance(x, (str, int))) if isinstance(a, list) else ()

@@ -1,0 +1,89 @@
+"""Severity from OSV records: CVSS vectors scored with the ``cvss`` library.
+
+Order of preference: a CVSS v4 vector, then v3.x, then v2 (newest standard first), from the
+record's top-level ``severity`` or its ``affected[].severity``.  GitHub's
+``database_specific.severity`` is not part of the OSV specification; it is used only when no vector
+exists, and labelled as such.  Malicious-package records are critical.  Anything else is unknown.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cvss import CVSS2, CVSS3, CVSS4
+from cvss.exceptions import CVSSError
+
+from .model import Severity
+
+_PREFERENCE = {"CVSS_V4": 0, "CVSS_V3": 1, "CVSS_V2": 2}
+_GHSA = {"CRITICAL": "critical", "HIGH": "high", "MODERATE": "medium", "MEDIUM": "medium", "LOW": "low"}
+GHSA_SOURCE = "GHSA database_specific (not OSV spec)"
+
+
+def rating_from_score(score: float, cvss_type: str) -> str:
+    if cvss_type == "CVSS_V2":  # v2 has no critical and no none
+        return "high" if score >= 7.0 else "medium" if score >= 4.0 else "low"
+    if score == 0:
+        return "none"
+    return "critical" if score >= 9.0 else "high" if score >= 7.0 else "medium" if score >= 4.0 else "low"
+
+
+@lru_cache(maxsize=8192)
+def score_vector(cvss_type: str, vector: str) -> float | None:
+    try:
+        if cvss_type == "CVSS_V4":
+            return float(CVSS4(vector).base_score)
+        if cvss_type == "CVSS_V3":
+            return float(CVSS3(vector).scores()[0])
+        if cvss_type == "CVSS_V2":
+            return float(CVSS2(vector).scores()[0])
+    except (CVSSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+    return None
+
+
+def _vectors(record: dict) -> list[tuple[str, str]]:
+    out = []
+    blocks = [record.get("severity")]
+    for aff in record.get("affected") or []:
+        if isinstance(aff, dict):
+            blocks.append(aff.get("severity"))
+    for block in blocks:
+        if not isinstance(block, list):
+            continue
+        for s in block:
+            if isinstance(s, dict) and s.get("type") in _PREFERENCE and isinstance(s.get("score"), str):
+                out.append((s["type"], s["score"].strip()))
+    return out
+
+
+def is_malicious(record: dict) -> bool:
+    rid = str(record.get("id", ""))
+    if rid.startswith("MAL-"):
+        return True
+    ds = record.get("database_specific")
+    return isinstance(ds, dict) and isinstance(ds.get("malicious-packages-origins"), list)
+
+
+def severity_of(records: list[dict]) -> Severity:
+    """The severity of one vulnerability from all its records (aliases of each other)."""
+    if any(is_malicious(r) for r in records):
+        return Severity("critical", None, None, "malicious")
+    best: tuple | None = None
+    for r in records:
+        for cvss_type, vector in _vectors(r):
+            score = score_vector(cvss_type, vector)
+            if score is None:
+                continue
+            cand = (_PREFERENCE[cvss_type], -score, vector, cvss_type)
+            if best is None or cand < best:
+                best = cand
+    if best is not None:
+        _, neg, vector, cvss_type = best
+        return Severity(rating_from_score(-neg, cvss_type), -neg, vector, cvss_type)
+    for r in records:
+        ds = r.get("database_specific")
+        if isinstance(ds, dict) and isinstance(ds.get("severity"), str):
+            rating = _GHSA.get(ds["severity"].strip().upper())
+            if rating:
+                return Severity(rating, None, None, GHSA_SOURCE)
+    return Severity()
