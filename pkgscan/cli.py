@@ -56,10 +56,11 @@ def main() -> None:
               help="BOM timestamp (default: SOURCE_DATE_EPOCH if set, else now).")
 @click.option("--max-total-size", type=click.IntRange(min=1), help="Uncompressed size limit in bytes (default 250 MB).")
 @click.option("--max-entries", type=click.IntRange(min=1), help="Entry count limit (default 500000).")
+@click.option("--validate", is_flag=True, help="Validate the SBOM against the CycloneDX schema before writing it.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
 def sbom(path: str, output: str | None, fmt: str, spec_version: str, layout: str | None, name: str | None,
          version: str | None, serial_number: uuid.UUID | None, timestamp: datetime | None,
-         max_total_size: int | None, max_entries: int | None, quiet: bool) -> None:
+         max_total_size: int | None, max_entries: int | None, validate: bool, quiet: bool) -> None:
     """Write a CycloneDX SBOM of a Lambda function or layer (a zip or a directory)."""
     limits = DEFAULT_LIMITS.with_overrides(max_total_uncompressed=max_total_size, max_entries=max_entries)
     try:
@@ -69,7 +70,7 @@ def sbom(path: str, output: str | None, fmt: str, spec_version: str, layout: str
 
             timestamp = timestamp.replace(tzinfo=timezone.utc)
         text = serialize(build_bom(inv, name=name, version=version, timestamp=timestamp, serial_number=serial_number),
-                         fmt, spec_version)
+                         fmt, spec_version, validate=validate)
     except (PkgscanError, ValueError) as exc:
         _fail(str(exc))
         return
@@ -103,7 +104,7 @@ def _render(result, fmt: str, spec_version: str, width: int, color: bool) -> str
     from .report.cyclonedx_vulns import add_vulnerabilities
 
     bom = add_vulnerabilities(build_bom(result.inventory), result)
-    return serialize(bom, fmt, spec_version)
+    return serialize(bom, fmt, spec_version, validate=False)
 
 
 @main.command()

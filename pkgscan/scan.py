@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+import threading
 from pathlib import Path
 
 from .archive import DEFAULT_LIMITS, Limits, Tree, ZipTree, open_tree
@@ -50,13 +51,21 @@ def scan_path(path: str | os.PathLike[str], layout: str | None = None, limits: L
     with open_tree(p, limits) as tree:
         if isinstance(tree, ZipTree):
             # Hash the whole zip while the catalogers read their members (hashlib frees the GIL).
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                digest = pool.submit(sha256_file, p)
-                inv = scan_tree(tree, p.name, str(p), layout, size=tree.source.size)
-                sha = digest.result()
-            from dataclasses import replace
+            digest: list = []
 
-            return replace(inv, artifact=replace(inv.artifact, sha256=sha))
+            def _hash() -> None:
+                try:
+                    digest.append(sha256_file(p))
+                except OSError as exc:
+                    digest.append(exc)
+
+            hasher = threading.Thread(target=_hash, name="pkgscan-sha256", daemon=True)
+            hasher.start()
+            inv = scan_tree(tree, p.name, str(p), layout, size=tree.source.size)
+            hasher.join()
+            if isinstance(digest[0], OSError):
+                raise InputError(f"{path}: cannot read: {digest[0].strerror}")
+            return replace(inv, artifact=replace(inv.artifact, sha256=digest[0]))
         return scan_tree(tree, p.name or str(p), str(p), layout)
 
 

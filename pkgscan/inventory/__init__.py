@@ -8,6 +8,9 @@ from .locks import LockfileCataloger
 from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
 
+_NAMES = frozenset({"METADATA", "PKG-INFO"})
+_SUFFIXES = frozenset({".json", ".lock", ".yaml", ".toml", ".txt", ".egg-info"})
+
 CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger())
 
 
@@ -16,6 +19,10 @@ def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> Catal
     wanted: list[list[str]] = [[] for _ in catalogers]
     for path in tree.paths:
         base = path[path.rfind("/") + 1 :]
+        dot = base.rfind(".")
+        # Cheap pre-filter: every file any cataloger wants has one of these names or endings.
+        if base not in _NAMES and (dot < 0 or base[dot:] not in _SUFFIXES):
+            continue
         for i, cat in enumerate(catalogers):
             if cat.wants(path, base):
                 wanted[i].append(path)

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..archive import Tree
@@ -57,6 +55,12 @@ def marker_environment(python_version: str) -> dict[str, str]:
 
 
 def _requires(values: list[str], env: dict[str, str]) -> tuple[str, ...]:
+    if not values:
+        return ()
+    # imported here: packaging's marker parser costs ~12 ms at start-up, needless for Node-only packages
+    from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
+    from packaging.requirements import InvalidRequirement, Requirement
+
     names: set[str] = set()
     for value in values:
         try:

@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import uuid
+from functools import lru_cache
 from datetime import datetime, timezone
 
 try:
@@ -26,7 +27,6 @@ from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.license import DisjunctiveLicense
 from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
-from cyclonedx.validation import make_schemabased_validator
 from packageurl import PackageURL
 
 from .. import __version__
@@ -70,14 +70,17 @@ def _content_digest(inv: Inventory) -> str:
     return h.hexdigest()
 
 
+@lru_cache(maxsize=4096)
+def _license(value: str):
+    """SPDX id, SPDX expression or plain name (the factory's parse is costly: cached per string)."""
+    try:
+        return _license_factory.make_from_string(clean(value))
+    except Exception:  # a value the factory rejects is kept as a plain name
+        return DisjunctiveLicense(name=clean(value))
+
+
 def _licenses(values: tuple[str, ...]):
-    out = []
-    for v in values:
-        try:
-            out.append(_license_factory.make_from_string(clean(v)))
-        except Exception:  # a value the factory rejects is kept as a plain name
-            out.append(DisjunctiveLicense(name=clean(v)))
-    return out
+    return [_license(v) for v in values]
 
 
 def build_bom(
@@ -150,14 +153,16 @@ def build_bom(
     return bom
 
 
-def serialize(bom: Bom, fmt: str = "cyclonedx-json", spec_version: str = "1.6", validate: bool = True) -> str:
+def serialize(bom: Bom, fmt: str = "cyclonedx-json", spec_version: str = "1.6", validate: bool = False) -> str:
     try:
         schema = SPEC_VERSIONS[spec_version]
         ofmt = FORMATS[fmt]
     except KeyError:
         raise ValueError(f"unsupported SBOM format {fmt} / spec version {spec_version}") from None
     text = make_outputter(bom, ofmt, schema).output_as_string(indent=2)
-    if validate:
+    if validate:  # costs ~1 s of imports (the schema validator's format checkers): opt-in
+        from cyclonedx.validation import make_schemabased_validator
+
         error = make_schemabased_validator(ofmt, schema).validate_str(text)
         if error is not None:
             raise RuntimeError(f"generated SBOM is not valid CycloneDX {spec_version}: {error}")
