@@ -68,10 +68,15 @@ class LockfileCataloger:
         return classify(path, basename) is not None
 
     def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
+        # npm reads npm-shrinkwrap.json and ignores package-lock.json when both are present.
+        shrinkwrapped = {dirname(p) for p in paths if p.rsplit("/", 1)[-1] == "npm-shrinkwrap.json"}
         for path in paths:
             spec = classify(path, path.rsplit("/", 1)[-1])
             assert spec is not None
             module, ecosystem, kind, complete = spec
+            if kind == "package-lock" and dirname(path) in shrinkwrapped:
+                tree.notices.append(Notice("lockfile-ignored", path, "npm-shrinkwrap.json beside it takes precedence"))
+                continue
             data = tree.read_or_note(path, _MAX_LOCKFILE)
             if data is None:
                 continue
