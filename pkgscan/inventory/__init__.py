@@ -21,7 +21,7 @@ def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> Catal
         base = path[path.rfind("/") + 1 :]
         dot = base.rfind(".")
         # Cheap pre-filter: every file any cataloger wants has one of these names or endings.
-        if base not in _NAMES and (dot < 0 or base[dot:] not in _SUFFIXES):
+        if base not in _NAMES and (dot < 0 or base[dot:].lower() not in _SUFFIXES):
             continue
         for i, cat in enumerate(catalogers):
             if cat.wants(path, base):

@@ -18,10 +18,31 @@ from .base import CatalogResult, Installed, Lockfile, dirname
 
 
 def make_purl(ecosystem: str, name: str, version: str) -> str:
-    if ecosystem == NPM:
-        ns, _, short = name.rpartition("/") if name.startswith("@") else ("", "", name)
-        return PackageURL(type="npm", namespace=ns or None, name=short, version=version or None).to_string()
-    return PackageURL(type="pypi", name=canonicalize_name(name), version=version or None).to_string()
+    """The package URL; never raises (a name no purl can carry is percent-encoded as one segment)."""
+    try:
+        if ecosystem == NPM:
+            ns, _, short = name.rpartition("/") if name.startswith("@") else ("", "", name)
+            return PackageURL(type="npm", namespace=ns or None, name=short, version=version or None).to_string()
+        return PackageURL(type="pypi", name=canonicalize_name(name), version=version or None).to_string()
+    except ValueError:
+        from urllib.parse import quote
+
+        tail = f"@{quote(version, safe='')}" if version else ""
+        return f"pkg:{'npm' if ecosystem == NPM else 'pypi'}/{quote(name or '_', safe='')}{tail}"
+
+
+def same_version(ecosystem: str, a: str, b: str) -> bool:
+    """Equal versions: PEP 440 equality for PyPI ("2018.04.16" == "2018.4.16"), else the same string."""
+    if a == b:
+        return True
+    if ecosystem != PYPI:
+        return False
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return False
 
 
 def _norm(ecosystem: str, name: str) -> str:
@@ -59,9 +80,9 @@ class _Reconciler:
                 hits: list[Installed]
                 if entry.install_path and lock.ecosystem == NPM:
                     c = by_dir.get(prefix + entry.install_path)
-                    hits = [c] if c is not None and c.name == name and (not entry.version or c.version == entry.version) else []
+                    hits = [c] if c is not None and c.name == name and (not entry.version or same_version(lock.ecosystem, c.version, entry.version)) else []
                 elif entry.version:
-                    hits = [c for c in by_name.get(name, ()) if c.version == entry.version]
+                    hits = [c for c in by_name.get(name, ()) if same_version(lock.ecosystem, c.version, entry.version)]
                 else:
                     hits = list(by_name.get(name, ()))
                 if hits:

@@ -37,6 +37,15 @@ _CLASSIFIERS = {
 }
 
 
+_VAGUE = {"BSD License", "Public Domain"}
+
+
+def is_exact_classifier(classifier: str) -> bool:
+    """True when the classifier names exactly one SPDX license."""
+    leaf = classifier.split("::")[-1].strip()
+    return leaf in _CLASSIFIERS and leaf not in _VAGUE
+
+
 def classifier_to_spdx(classifier: str) -> str | None:
     """'License :: OSI Approved :: MIT License' -> 'MIT'; unknown leaf -> the leaf text."""
     parts = [p.strip() for p in classifier.split("::")]
@@ -61,7 +70,10 @@ def npm_licenses(pkg: dict[str, Any]) -> tuple[str, ...]:
                 out.append(v)
 
     lic = pkg.get("license")
-    if lic is not None:
+    if isinstance(lic, list):  # some old packages put a list of {type} here
+        for item in lic[:20]:
+            add(item)
+    elif lic is not None:
         add(lic)
     lics = pkg.get("licenses")
     if isinstance(lics, list):

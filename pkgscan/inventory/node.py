@@ -30,6 +30,16 @@ def package_dir(path: str) -> tuple[str, str] | None:
     return None
 
 
+def valid_npm_name(name: str) -> bool:
+    """A name npm could install: 'name' or '@scope/name', no empty parts, no path tricks."""
+    if not name or len(name) > 214 or name.strip() != name:
+        return False
+    parts = name.split("/")
+    if name.startswith("@"):
+        return len(parts) == 2 and len(parts[0]) > 1 and parts[1] not in ("", ".", "..")
+    return len(parts) == 1 and name not in (".", "..")
+
+
 def _json_object(data: bytes) -> dict | None:
     try:
         obj = json.loads(decode_text(data))
@@ -62,9 +72,12 @@ class NodeInstalledCataloger:
             notices.append(Notice("malformed-metadata", path, "package.json is not a JSON object"))
             return None
         name, version = pkg.get("name"), pkg.get("version")
-        if not isinstance(name, str) or not name:
-            name = dir_name  # npm itself falls back to the folder name
-            notices.append(Notice("malformed-metadata", path, "package.json has no name; using the folder name"))
+        if isinstance(name, str):
+            name = name.strip()
+        if not isinstance(name, str) or not valid_npm_name(name):
+            # npm itself falls back to the folder name
+            notices.append(Notice("malformed-metadata", path, f"package.json name {name!r} is not a valid package name; using the folder name"))
+            name = dir_name
         if not isinstance(version, str) or not version:
             notices.append(Notice("malformed-metadata", path, f"{name}: package.json has no version; not a package"))
             return None
@@ -79,12 +92,12 @@ class NodeInstalledCataloger:
         desc = pkg.get("description")
         return Installed(
             ecosystem=NPM,
-            name=name.strip(),
+            name=name,
             version=version.strip(),
             location=path,
             root=nm_dir,
             licenses=npm_licenses(pkg),
             description=desc[:500] if isinstance(desc, str) else "",
             requires=tuple(sorted(requires)),
-            alias=dir_name if dir_name != name.strip() else "",
+            alias=dir_name if dir_name != name else "",
         )

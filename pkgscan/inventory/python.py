@@ -8,7 +8,7 @@ from packaging.utils import canonicalize_name
 from ..archive import Tree
 from ..model import PYPI, Notice
 from .base import CatalogResult, Installed, decode_text, dirname
-from .licenses import classifier_to_spdx
+from .licenses import classifier_to_spdx, is_exact_classifier
 
 _PYVER = re.compile(r"(?:^|/)lib/python(\d+\.\d+)/site-packages$")
 _VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
@@ -21,9 +21,11 @@ def parse_headers(text: str) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
     last: list[str] | None = None
     for line in text.splitlines():
-        if not line.strip():
-            break
-        if line[0] in " \t" and last is not None:
+        if line == "":
+            break  # only a truly empty line ends the headers; a blank-looking folded line does not
+        if line[0] in " \t":
+            if last is None:
+                continue
             last[-1] = last[-1] + "\n" + line.strip()
             continue
         key, sep, value = line.partition(":")
@@ -78,22 +80,26 @@ def _requires(values: list[str], env: dict[str, str]) -> tuple[str, ...]:
 
 
 def _licenses(h: dict[str, list[str]]) -> tuple[str, ...]:
+    """License-Expression; else the classifiers when one names an exact SPDX license; else a short
+    License field ("BSD-3-Clause" says more than the classifier "BSD License"); else the classifiers."""
     expr = [v for v in h.get("license-expression", []) if v]
     if expr:
         return (expr[0],)
-    out: list[str] = []
+    classified: list[str] = []
+    any_exact = False
     for c in h.get("classifier", []):
         if c.startswith("License ::"):
             spdx = classifier_to_spdx(c)
-            if spdx and spdx not in out:
-                out.append(spdx)
-    if out:
-        return tuple(out)
+            if spdx:
+                classified.append(spdx)
+                any_exact = any_exact or is_exact_classifier(c)
+    if any_exact:  # keep the vague ones too: "Apache Software License" + "BSD License" is a dual license
+        return tuple(dict.fromkeys(classified))
     lic = (h.get("license") or [""])[0].strip()
     # The License field often holds the whole license text; only a short one-liner is a name.
     if lic and lic.upper() not in ("UNKNOWN", "NONE") and "\n" not in lic and len(lic) <= 100:
         return (lic,)
-    return ()
+    return tuple(dict.fromkeys(classified))
 
 
 def python_version_for(root: str) -> str:
@@ -104,8 +110,13 @@ def python_version_for(root: str) -> str:
 def metadata_root(location: str) -> str:
     """The import root of a distribution: the directory holding its .dist-info / .egg-info."""
     d = dirname(location)
-    if d.endswith((".dist-info", ".egg-info")) or d.endswith("/EGG-INFO") or d == "EGG-INFO":
-        d = dirname(d)
+    low = d.lower()
+    if low.endswith((".dist-info", ".egg-info")):
+        return dirname(d)
+    if low.endswith(".egg/egg-info"):  # an unzipped egg: the .egg directory is on sys.path
+        return dirname(d)
+    if low == "egg-info":
+        return ""
     return d
 
 
@@ -113,11 +124,13 @@ class PythonInstalledCataloger:
     name = "python-installed"
 
     def wants(self, path: str, basename: str) -> bool:
+        # suffixes compare case-insensitively, as importlib.metadata does
         if basename == "METADATA":
-            return path.endswith(".dist-info/METADATA")
+            return path[: -len("/METADATA")].lower().endswith(".dist-info")
         if basename == "PKG-INFO":
-            return path.endswith(".egg-info/PKG-INFO")
-        return basename.endswith(".egg-info")  # the single-file form
+            parent = path[: -len("/PKG-INFO")].lower()
+            return parent.endswith(".egg-info") or parent.endswith(".egg/egg-info") or parent == "egg-info"
+        return basename.lower().endswith(".egg-info")  # the single-file form
 
     def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
         for path in paths:
@@ -137,7 +150,7 @@ class PythonInstalledCataloger:
             return None
         if not version:
             notices.append(Notice("malformed-metadata", path, f"{name}: no Version field"))
-        root = metadata_root(path) if not path.endswith(".egg-info") else dirname(path)
+        root = dirname(path) if path.lower().endswith(".egg-info") else metadata_root(path)
         env = marker_environment(python_version_for(root))
         summary = (h.get("summary") or [""])[0]
         return Installed(
