@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import uuid
 from functools import lru_cache
 from datetime import datetime, timezone
@@ -31,19 +30,18 @@ from packageurl import PackageURL
 
 from .. import __version__
 from ..model import NPM, Inventory
+from .text import neutralize
 
 SPEC_VERSIONS = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}
 FORMATS = {"cyclonedx-json": OutputFormat.JSON, "cyclonedx-xml": OutputFormat.XML}
 ROOT_REF = "pkgscan-artifact"
 _SERIAL_NS = uuid.UUID("6f0d5f8e-2f44-4b8c-9a53-0c7c1a4c5b10")
-# Characters that XML 1.0 cannot carry and that terminals interpret: C0 (but tab/LF/CR), DEL, C1.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _license_factory = LicenseFactory()
 
 
 def clean(text: str) -> str:
-    """Neutralize control characters (terminal escapes, XML-illegal bytes) in package data."""
-    return _CONTROL.sub("\ufffd", text)
+    """Neutralize control and bidi characters (terminal escapes, XML-illegal bytes) in package data."""
+    return neutralize(text)
 
 
 def source_date(timestamp: datetime | None = None) -> datetime | None:
