@@ -268,5 +268,14 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
+def _register_aws() -> None:
+    from .cli_aws import register
+
+    register(main)
+
+
+_register_aws()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

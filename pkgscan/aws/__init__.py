@@ -1,0 +1,1 @@
+"""Live AWS Lambda resources: sessions, downloads, the code cache, the account scanner, results."""

@@ -1,0 +1,224 @@
+"""Write the results of a Lambda scan: one SBOM per function (with its layers) and a summary.
+
+Layout under ``--out-dir``::
+
+    summary.json                         every function, layer and region with its status and verdicts
+    summary.md                           the same for people (CI step summaries)
+    functions/<region>/<name>@<version>.cdx.json   CycloneDX: the function's code plus its layers
+    layers/<region>/<name>@<version>.cdx.json      CycloneDX: one layer version
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..model import Artifact, Component, Inventory, Occurrence
+from ..report.cyclonedx import build_bom, serialize
+from ..report.cyclonedx_vulns import add_vulnerabilities
+from ..report.text import neutralize
+from ..vulns.model import ScanResult, rating_rank
+from .model import AccountResult, FunctionResult, LayerResult
+
+SCHEMA = "pkgscan/lambda-results/v1"
+_SAFE = re.compile(r"[^A-Za-z0-9._@$-]+")
+
+
+def _plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (datetime, date)):
+        return obj.isoformat()
+    if isinstance(obj, frozenset):
+        return sorted(_plain(x) for x in obj)
+    return obj
+
+
+def _finding_summary(f) -> dict:
+    return {
+        "id": f.id, "ids": list(f.ids), "package": f.component.name, "version": f.component.version,
+        "ecosystem": f.component.ecosystem, "purl": f.component.purl, "severity": f.severity.rating,
+        "score": f.severity.score, "fixed": list(f.fixed), "recommended": f.recommended, "malicious": f.malicious,
+        "locations": [o.location for o in f.component.occurrences], "labels": list(f.labels),
+        "suppressed": _plain(f.suppressed),
+    }
+
+
+def _verdict(report) -> str | None:
+    return getattr(report, "verdict", None) if report is not None else None
+
+
+def function_entry(fr: FunctionResult) -> dict:
+    view = fr.effective
+    return {
+        "arn": fr.arn, "name": fr.name, "version": fr.version, "region": fr.region, "account": fr.account,
+        "status": fr.status, "reason": fr.reason, "runtime": fr.runtime, "package_type": fr.package_type,
+        "code_sha256": fr.code_sha256, "code_size": fr.code_size,
+        "image_uri": fr.image_uri, "resolved_image_uri": fr.resolved_image_uri,
+        "layers": list(fr.layers), "untrusted_layers": list(fr.untrusted_layers),
+        "runtime_verdict": _plain(fr.runtime_verdict),
+        "signing": {"verdict": _verdict(fr.signing), "function": _plain(fr.signing),
+                    "layers": [_plain(r) for r in fr.layer_signing]},
+        "effective_runtime": None if view is None else {
+            "notes": list(view.notes),
+            "shadowed": [_plain(c) for c in view.shadowed()],
+        },
+        "findings": [_finding_summary(f) for f in fr.findings],
+    }
+
+
+def layer_entry(lr: LayerResult) -> dict:
+    d = _plain(dataclasses.replace(lr, findings=()))
+    d.pop("findings", None)
+    d["findings"] = [_finding_summary(f) for f in lr.findings]
+    return d
+
+
+def summary(result: AccountResult) -> dict:
+    fns = result.functions
+    counts: dict[str, int] = {}
+    for f in fns:
+        counts[f.status] = counts.get(f.status, 0) + 1
+    sev: dict[str, int] = {}
+    for f in fns:
+        for x in f.findings:
+            if x.active:
+                sev[x.severity.rating] = sev.get(x.severity.rating, 0) + 1
+    return {
+        "schema": SCHEMA,
+        "account": result.account,
+        "regions": [_plain(r) for r in result.regions],
+        "counts": {
+            "functions": len(fns), "by_status": dict(sorted(counts.items())), "layers": len(result.layers),
+            "findings_by_severity": dict(sorted(sev.items(), key=lambda kv: -rating_rank(kv[0]))),
+            "signing_fail": sum(1 for f in fns if _verdict(f.signing) == "fail"),
+            "signing_unknown": sum(1 for f in fns if _verdict(f.signing) == "unknown"),
+            "runtime_deprecated": sum(1 for f in fns if getattr(f.runtime_verdict, "status", "") == "deprecated"),
+            "runtime_deprecating_soon": sum(1 for f in fns if getattr(f.runtime_verdict, "status", "") == "deprecating-soon"),
+        },
+        "functions": [function_entry(f) for f in fns],
+        "layers": [layer_entry(lr) for lr in result.layers],
+        "warnings": list(result.warnings),
+        "stats": _plain(result.stats),
+    }
+
+
+def combined_inventory(fr: FunctionResult, result: AccountResult) -> Inventory:
+    """The function's code and its layers as one inventory, each occurrence saying where it lives."""
+    parts: list[tuple[str, str, Inventory]] = []
+    fn_inv = result.inventories.get(fr.inventory_sha256)
+    if fn_inv is not None:
+        parts.append(("/var/task/", "function", fn_inv))
+    by_arn = {lr.arn: lr for lr in result.layers}
+    for arn in fr.layers:
+        lr = by_arn.get(arn)
+        inv = result.inventories.get(f"{lr.inventory_sha256}.layer") if lr else None
+        if inv is not None:
+            parts.append(("/opt/", arn, inv))
+    comps: dict[str, Component] = {}
+    edges: set[tuple[str, str]] = set()
+    notices = []
+    for prefix, source, inv in parts:
+        for c in inv.components:
+            occ = tuple(Occurrence(prefix + o.location, source) for o in c.occurrences)
+            if c.purl in comps:
+                prev = comps[c.purl]
+                comps[c.purl] = dataclasses.replace(prev, occurrences=prev.occurrences + occ,
+                                                    declared_in=prev.declared_in + c.declared_in)
+            else:
+                comps[c.purl] = dataclasses.replace(c, occurrences=occ)
+        edges.update(inv.dependencies)
+        notices.extend(inv.notices)
+    art = Artifact(name=fr.name, path=fr.arn, kind="lambda-function", layout="function",
+                   sha256=fr.inventory_sha256, size=fr.code_size,
+                   entries=sum(inv.artifact.entries for _p, _s, inv in parts))
+    return Inventory(artifact=art, components=tuple(sorted(comps.values(), key=lambda c: c.purl)),
+                     dependencies=tuple(sorted(edges)), notices=tuple(notices))
+
+
+def function_sbom(fr: FunctionResult, result: AccountResult, spec_version: str = "1.6", fmt: str = "cyclonedx-json") -> str:
+    from cyclonedx.model import Property
+
+    inv = combined_inventory(fr, result)
+    bom = build_bom(inv, name=fr.name, version=fr.version)
+    root = bom.metadata.component
+    props = [("aws:lambda:function-arn", fr.arn), ("aws:lambda:version", fr.version),
+             ("aws:lambda:code-sha256", fr.code_sha256), ("aws:lambda:runtime", fr.runtime),
+             ("aws:lambda:region", fr.region)]
+    props += [("aws:lambda:layer-arn", a) for a in fr.layers]
+    root.properties.update(Property(name=k, value=neutralize(v)) for k, v in props if v)
+    sr = ScanResult(inventory=inv, findings=tuple(f for f in fr.findings if f.component.purl in {c.purl for c in inv.components}))
+    add_vulnerabilities(bom, sr)
+    return serialize(bom, fmt, spec_version)
+
+
+def layer_sbom(lr: LayerResult, result: AccountResult, spec_version: str = "1.6", fmt: str = "cyclonedx-json") -> str | None:
+    from cyclonedx.model import Property
+
+    inv = result.inventories.get(f"{lr.inventory_sha256}.layer")
+    if inv is None:
+        return None
+    bom = build_bom(inv, name=lr.name, version=lr.version)
+    bom.metadata.component.properties.update(
+        Property(name=k, value=neutralize(v)) for k, v in
+        (("aws:lambda:layer-version-arn", lr.arn), ("aws:lambda:code-sha256", lr.code_sha256)) if v)
+    add_vulnerabilities(bom, ScanResult(inventory=inv, findings=lr.findings))
+    return serialize(bom, fmt, spec_version)
+
+
+def _file_name(name: str, version: str) -> str:
+    return _SAFE.sub("_", f"{name}@{version}")[:200] + ".cdx.json"
+
+
+def write(result: AccountResult, out_dir: str | Path, spec_version: str = "1.6") -> dict:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    doc = summary(result)
+    for fr in result.functions:
+        if fr.status != "scanned":
+            continue
+        p = out / "functions" / _SAFE.sub("_", fr.region) / _file_name(fr.name, fr.version)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(function_sbom(fr, result, spec_version))
+    for lr in result.layers:
+        text = layer_sbom(lr, result, spec_version) if lr.status == "scanned" else None
+        if text is None:
+            continue
+        p = out / "layers" / _SAFE.sub("_", lr.region or "unknown") / _file_name(lr.name, lr.version)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    (out / "summary.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    (out / "summary.md").write_text(markdown(doc))
+    return doc
+
+
+def _md(s: object) -> str:
+    return neutralize(str(s), multiline=False).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown(doc: dict) -> str:
+    c = doc["counts"]
+    lines = [f"## pkgscan: Lambda account {_md(doc['account'] or '')}", "",
+             f"{c['functions']} functions ({', '.join(f'{v} {k}' for k, v in c['by_status'].items()) or 'none'}), "
+             f"{c['layers']} layers; signing failures: {c['signing_fail']}, unknown: {c['signing_unknown']}; "
+             f"deprecated runtimes: {c['runtime_deprecated']}, deprecating soon: {c['runtime_deprecating_soon']}", ""]
+    if c["findings_by_severity"]:
+        lines.append("Findings: " + ", ".join(f"{v} {k}" for k, v in c["findings_by_severity"].items()))
+        lines.append("")
+    lines += ["| function | region | version | status | runtime | signing | findings |", "|---|---|---|---|---|---|---|"]
+    for f in doc["functions"]:
+        rv = f["runtime_verdict"] or {}
+        lines.append(f"| {_md(f['name'])} | {_md(f['region'])} | {_md(f['version'])} | {_md(f['status'])}"
+                     f"{(': ' + _md(f['reason'])) if f['reason'] else ''} | {_md(f['runtime'])} {_md(rv.get('status', ''))} | "
+                     f"{_md(f['signing']['verdict'] or '')} | {len(f['findings'])} |")
+    failed = [r for r in doc["regions"] if r["status"] != "scanned"]
+    if failed:
+        lines += ["", "Regions not scanned: " + ", ".join(f"{_md(r['region'])} ({_md(r['reason'])})" for r in failed)]
+    return "\n".join(lines) + "\n"
