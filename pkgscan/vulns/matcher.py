@@ -32,19 +32,23 @@ def package_key(c: Component) -> PackageKey:
     return (eco, normalize_name(eco, c.name), c.version)
 
 
-_ENTRY_CACHE: dict[tuple[str, str], list[AffectedEntry]] = {}
+_ENTRY_CACHE: dict[int, tuple[dict, list[AffectedEntry]]] = {}
 _ENTRY_CACHE_MAX = 200_000
 
 
 def _entries(record: dict) -> list[AffectedEntry]:
-    """Parsed affected entries of a record, cached by (id, modified): parsing sorts version keys."""
-    k = (str(record.get("id")), str(record.get("modified", "")))
-    hit = _ENTRY_CACHE.get(k)
-    if hit is None:
+    """Parsed affected entries of a record object (parsing sorts version keys, so it is cached).
+
+    Keyed by the object itself (records are never mutated): two records that share an id and a
+    modified date but differ in content are still judged each by its own content.  The cache holds
+    a reference to the record, so the key cannot be reused by another object while it is cached.
+    """
+    hit = _ENTRY_CACHE.get(id(record))
+    if hit is None or hit[0] is not record:
         if len(_ENTRY_CACHE) >= _ENTRY_CACHE_MAX:
             _ENTRY_CACHE.clear()
-        hit = _ENTRY_CACHE[k] = affected_entries(record)
-    return hit
+        hit = _ENTRY_CACHE[id(record)] = (record, affected_entries(record))
+    return hit[1]
 
 
 def entries_for(record: dict, eco: str, name: str) -> list[AffectedEntry]:
@@ -113,10 +117,18 @@ def _later(eco: str, version: str, candidates: Iterable[str]) -> list[str]:
     return sorted({c for c in candidates if sort_key(eco, c) > v}, key=lambda c: sort_key(eco, c))
 
 
-def findings_for(component: Component, records: list[dict], include_withdrawn: bool = False) -> list[Finding]:
+def findings_for(component: Component, records: list[dict], include_withdrawn: bool = False,
+                 package_records: list[dict] = ()) -> list[Finding]:
+    """Findings for one component from the records that affect it.
+
+    ``package_records`` are all records naming the package (any version): the recommended upgrade
+    must not be affected by any of them, not only by those that affect the installed version.
+    """
     key = package_key(component)
     eco, name, version = key
     recs = {r["id"]: r for r in records if include_withdrawn or not r.get("withdrawn")}
+    context = {r["id"]: r for r in package_records if include_withdrawn or not r.get("withdrawn")}
+    context.update(recs)
     if not recs:
         return []
     uf = _UnionFind()
@@ -133,11 +145,12 @@ def findings_for(component: Component, records: list[dict], include_withdrawn: b
         fixes = [f for r in group for e in entries_for(r, eco, name) for f in e.fixed_versions()]
         fixes_by_group[root] = _later(eco, version, fixes)
     # The smallest upgrade that none of this package's vulnerabilities affects.
-    all_fixes = _later(eco, version, [f for fs in fixes_by_group.values() for f in fs])
+    all_fixes = _later(eco, version, [f for r in context.values() for e in entries_for(r, eco, name)
+                                      for f in e.fixed_versions()])
     recommended = None
     for cand in all_fixes:
         ck = (eco, name, cand)
-        if not any(record_affects(r, ck) for r in recs.values()):
+        if not any(record_affects(r, ck) for r in context.values()):
             recommended = cand
             break
 
@@ -177,10 +190,22 @@ def match(inventory: Inventory, sources: Sequence[VulnerabilitySource], include_
                 prev = merged[k].get(r["id"])
                 if prev is None or str(r.get("modified", "")) > str(prev.get("modified", "")):
                     merged[k][r["id"]] = r
+    # every record of each vulnerable package (any version), so that upgrades are checked against all
+    vulnerable = sorted({k[:2] for k, recs in merged.items() if recs})
+    context: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
+    for source in sources:
+        lookup = getattr(source, "package_records", None)
+        if lookup is None:
+            continue
+        for pk, recs in lookup(vulnerable).items():
+            for r in recs:
+                context[pk].setdefault(r["id"], r)
     findings: list[Finding] = []
     for c in inventory.components:
-        recs = list(merged.get(package_key(c), {}).values())
-        findings.extend(findings_for(c, recs, include_withdrawn))
+        k = package_key(c)
+        recs = list(merged.get(k, {}).values())
+        if recs:
+            findings.extend(findings_for(c, recs, include_withdrawn, list(context.get(k[:2], {}).values())))
     findings.sort(key=lambda f: (f.component.ecosystem, f.component.name, f.component.version, f.id))
     return findings
 
@@ -192,6 +217,15 @@ class OfflineSource:
 
     def __init__(self, db):
         self.db = db
+
+    def package_records(self, packages: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
+        """Every record that names each (ecosystem, name), whatever the version."""
+        by_eco: dict[str, set[str]] = defaultdict(set)
+        for eco, name in packages:
+            by_eco[eco].add(name)
+        cand = {(eco, name): ids for eco, names in by_eco.items() for name, ids in self.db.candidates(eco, names).items()}
+        records = self.db.records({i for ids in cand.values() for i in ids})
+        return {pk: [records[i] for i in ids if i in records] for pk, ids in cand.items()}
 
     def query(self, packages: Sequence[PackageKey]) -> dict[PackageKey, list[dict]]:
         by_eco: dict[str, set[str]] = defaultdict(set)

@@ -45,13 +45,13 @@ class Range:
 
 @lru_cache(maxsize=65536)
 def normalize_version(ecosystem: str, version: str) -> str:
-    """PEP 440 normal form for PyPI ("1.0.0rc1" == "1.0.0-rc1"); other ecosystems unchanged."""
+    """PEP 440 canonical form for PyPI ("3.2.0-rc1" == "3.2rc1"); other ecosystems unchanged."""
     if ecosystem == "PyPI":
-        from packaging.version import InvalidVersion, Version
+        from packaging.utils import canonicalize_version
 
         try:
-            return str(Version(version))
-        except InvalidVersion:
+            return canonicalize_version(version, strip_trailing_zero=True)
+        except Exception:  # an invalid version is kept as written
             return version
     return version
 
@@ -80,7 +80,8 @@ def _in_range(ecosystem: str, r: Range, version: str) -> bool:
     if r.type not in ("ECOSYSTEM", "SEMVER"):
         return False  # GIT ranges name commits
     v = sort_key("SEMVER" if r.type == "SEMVER" else ecosystem, version)
-    limits = [k for kind, _e, k in r.events if kind == "limit"]
+    # limit "*" is infinity (no limit at all)
+    limits = [k for kind, e, k in r.events if kind == "limit" and e != "*"]
     if limits and not any(v < lim for lim in limits):
         return False
     affected = False

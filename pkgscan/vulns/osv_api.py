@@ -119,10 +119,18 @@ class OsvApiSource:
             fetched = dict(zip(wanted, pool.map(lambda k: self._get_vuln(*k), wanted)))
         return {p: [fetched[(v, m)] for v, m in sorted(d.items())] for p, d in ids_for.items() if d}
 
+    def package_records(self, packages: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
+        """Every record naming each package, any version (a querybatch without versions)."""
+        keys = [(eco, name, "") for eco, name in packages]
+        return {k[:2]: v for k, v in self.query(keys).items()}
+
     @staticmethod
     def _query(p: PackageKey) -> dict:
         eco, name, version = p
-        return {"package": {"name": name, "ecosystem": eco}, "version": version}
+        q: dict = {"package": {"name": name, "ecosystem": eco}}
+        if version:
+            q["version"] = version
+        return q
 
     @staticmethod
     def _collect(into: dict[str, str], res: object) -> None:
