@@ -15,13 +15,19 @@ from . import __version__
 from .archive import DEFAULT_LIMITS
 from .errors import PkgscanError
 from .report.cyclonedx import build_bom, clean, serialize
+from .report.text import neutralize
 from .scan import scan_path
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
 
 
+def _one_line(text: str) -> str:
+    """Package data in a message must not forge extra lines or escape sequences."""
+    return neutralize(text, multiline=False)
+
+
 def _fail(message: str) -> None:
-    click.echo(f"pkgscan: error: {clean(message)}", err=True)
+    click.echo(f"pkgscan: error: {_one_line(message)}", err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -32,7 +38,7 @@ def _report_notices(inv, quiet: bool) -> None:
     for n in shown:
         flag = " [suspicious]" if n.suspicious else ""
         where = f"{n.path}: " if n.path else ""
-        click.echo(f"pkgscan: warning: {clean(where + n.message)}{flag}", err=True)
+        click.echo(f"pkgscan: warning: {_one_line(where + n.message)}{flag}", err=True)
     if len(inv.notices) > len(shown):
         click.echo(f"pkgscan: warning: ... and {len(inv.notices) - len(shown)} more notices", err=True)
 
@@ -168,7 +174,7 @@ def scan(path: str, fmt: str | None, output: str | None, db_dir: str | None, osv
     _report_notices(inv, quiet)
     if not quiet:
         for w in result.warnings:
-            click.echo(f"pkgscan: warning: {clean(w)}", err=True)
+            click.echo(f"pkgscan: warning: {_one_line(w)}", err=True)
     _write(text, output)
     sys.exit(policy.exit_code(result.findings, fail_on))
 
@@ -193,10 +199,10 @@ def db_import(paths: tuple[str, ...], db_dir: str | None) -> None:
         with writer(db_dir) as w:
             for p in paths:
                 rep = import_path(w, p)
-                click.echo(f"{clean(p)}: {rep.imported} new, {rep.updated} updated, {rep.unchanged} unchanged, "
+                click.echo(f"{_one_line(p)}: {rep.imported} new, {rep.updated} updated, {rep.unchanged} unchanged, "
                            f"{len(rep.skipped)} skipped")
                 for name, why in rep.skipped[:20]:
-                    click.echo(f"  skipped {clean(name)}: {clean(why)}", err=True)
+                    click.echo(f"  skipped {_one_line(name)}: {_one_line(why)}", err=True)
                 if len(rep.skipped) > 20:
                     click.echo(f"  ... and {len(rep.skipped) - 20} more skipped", err=True)
     except (PkgscanError, OSError) as exc:
@@ -252,7 +258,7 @@ def db_status(db_dir: str | None, as_json: bool, max_age: float) -> None:
     for e in st["ecosystems"]:
         click.echo(f"  {e['ecosystem']:<12} {e['advisories']:>8} advisories, last modified {e['last_modified']}")
     for src in st["sources"]:
-        click.echo(f"  source {clean(src['origin'])}: {src['records']} records from {clean(src['location'])} at {src['imported_at']}")
+        click.echo(f"  source {_one_line(src['origin'])}: {src['records']} records from {_one_line(src['location'])} at {src['imported_at']}")
     if st["stale"]:
         click.echo(f"pkgscan: warning: the newest advisory is {age:.0f} days old; run 'pkgscan db update'", err=True)
 

@@ -116,4 +116,6 @@ def scan_vulnerabilities(inv: Inventory, sources, database=None, *, include_with
             "run 'pkgscan db update' for current data"
         )
     findings = match(inv, sources, include_withdrawn=include_withdrawn)
+    for src in sources:  # e.g. packages PyPI does not know
+        warnings.extend(getattr(src, "warnings", ()))
     return ScanResult(inventory=inv, findings=tuple(findings), database=database, warnings=tuple(warnings))

@@ -46,12 +46,16 @@ class Tree:
         if path not in self._sizes:
             raise EntryError("missing", "no such file in the package")
         cap = min(max_size or self.limits.max_member_size, self.limits.max_member_size)
-        budget = self.limits.max_total_uncompressed - self.bytes_decompressed
+        budget = self.limits.max_total_uncompressed - self._consumed()
         if self._sizes[path] > budget:
             raise EntryError("size-limit", "total uncompressed size limit reached; entry not read", True)
         data = self._read(path, min(cap, budget))
         self.bytes_decompressed += len(data)
         return data
+
+    def _consumed(self) -> int:
+        """Bytes produced so far, failed reads included (what the total budget limits)."""
+        return self.bytes_decompressed
 
     def read_or_note(self, path: str, max_size: int | None = None) -> bytes | None:
         """Like read, but a failure becomes a notice and None."""
@@ -99,6 +103,9 @@ class ZipTree(Tree):
 
     def _read(self, path: str, max_size: int) -> bytes:
         return self.zip.read(self.zip.members[path], max_size)
+
+    def _consumed(self) -> int:
+        return self.zip.bytes_inflated
 
     def close(self) -> None:
         if self._owns:
@@ -178,22 +185,45 @@ class DirTree(Tree):
         self._sizes = dict(sorted(self._sizes.items()))
 
     def _read(self, path: str, max_size: int) -> bytes:
-        full = os.path.join(self.root, *path.split("/"))
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        # Walk down from the root one component at a time with O_NOFOLLOW, so that a directory
+        # swapped for a symbolic link after the listing is not followed out of the tree, and open
+        # the file non-blocking, so that a file swapped for a FIFO cannot hang the scan.
+        nofollow = getattr(os, "O_NOFOLLOW", 0)
+        parts = path.split("/")
         try:
-            fd = os.open(full, flags)
+            fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError as exc:
             raise EntryError("unreadable", f"cannot open: {exc.strerror}") from None
         try:
-            st = os.fstat(fd)
+            for part in parts[:-1]:
+                nfd = os.open(part, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | nofollow, dir_fd=fd)
+                os.close(fd)
+                fd = nfd
+            ffd = os.open(parts[-1], os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0), dir_fd=fd)
+        except OSError as exc:
+            raise EntryError("unreadable", f"cannot open: {exc.strerror}", suspicious=exc.errno == getattr(__import__("errno"), "ELOOP", -1)) from None
+        finally:
+            os.close(fd)
+        try:
+            st = os.fstat(ffd)
             if not stat.S_ISREG(st.st_mode):
                 raise EntryError("special-file", "not a regular file", True)
             if st.st_size > max_size:
                 raise EntryError("member-too-large", f"file is {st.st_size} bytes, over the limit of {max_size}")
-            with os.fdopen(fd, "rb", closefd=False) as fh:
-                return fh.read(max_size + 1)[: max_size + 1]
+            chunks = []
+            left = max_size + 1
+            while left > 0:
+                chunk = os.read(ffd, min(left, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            data = b"".join(chunks)
+            if len(data) > max_size:
+                raise EntryError("member-too-large", f"file grew past the limit of {max_size} while read")
+            return data
         finally:
-            os.close(fd)
+            os.close(ffd)
 
 
 def open_tree(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> Tree:

@@ -105,13 +105,22 @@ class ZipReader:
         self.symlinks: dict[str, ZipMember] = {}
         self.entry_count = 0
         self.declared_total = 0
+        self.bytes_inflated = 0  # every byte decompressed, successful reads or not (the budget counts it)
+        self.overlapping: set[str] = set()  # members whose data overlaps another member's
+        self._read_spans: list[tuple[int, int]] = []
         self._parse()
 
     # ----------------------------------------------------------------- central directory
     def _note(self, code: str, path: str, message: str, suspicious: bool = False) -> None:
         self.notices.append(Notice(code, path, message, suspicious))
 
-    def _find_eocd(self) -> tuple[int, tuple]:
+    def _find_eocd(self) -> list[tuple[int, tuple]]:
+        """End-of-central-directory candidates, outermost first.
+
+        A record is a candidate when its comment ends exactly at the end of the file.  An archive
+        comment can hide a second, forged record (readers that take the last signature see only
+        the forged directory), so every candidate is returned and the caller reads them all.
+        """
         size = self.source.size
         if size < _EOCD.size:
             raise ArchiveError("not a zip file (too small)")
@@ -121,18 +130,41 @@ class ZipReader:
             )
         tail_len = min(size, _EOCD.size + 0xFFFF)
         tail = self.source.read_at(size - tail_len, tail_len)
+        exact: list[tuple[int, tuple]] = []
+        loose: list[tuple[int, tuple]] = []
         pos = tail.rfind(_SIG_EOCD)
         while pos >= 0:
             if pos + _EOCD.size <= len(tail):
                 rec = _EOCD.unpack_from(tail, pos)
-                # the comment must fit in the file; prefer a record whose comment ends at EOF
-                if pos + _EOCD.size + rec[7] <= len(tail):
-                    return size - tail_len + pos, rec
+                end = pos + _EOCD.size + rec[7]
+                if end == len(tail):
+                    exact.append((size - tail_len + pos, rec))
+                elif end < len(tail) and not loose:
+                    loose.append((size - tail_len + pos, rec))  # trailing junk after the comment
             pos = tail.rfind(_SIG_EOCD, 0, pos)
+        if exact:
+            return exact[::-1]
+        if loose:
+            self._note("trailing-data", "", "data after the end of the zip archive", suspicious=True)
+            return loose
         raise ArchiveError("not a zip file (no end-of-central-directory record)")
 
     def _parse(self) -> None:
-        eocd_pos, rec = self._find_eocd()
+        candidates = self._find_eocd()
+        if len(candidates) > 1:
+            self._note("ambiguous-end-record", "",
+                       f"{len(candidates)} end-of-central-directory records (one hidden in the archive comment); "
+                       "all their entries are read", suspicious=True)
+        errors = []
+        for eocd_pos, rec in candidates:
+            try:
+                self._parse_one(eocd_pos, rec)
+            except ArchiveError as exc:
+                errors.append(exc)
+        if len(errors) == len(candidates):
+            raise errors[-1]
+
+    def _parse_one(self, eocd_pos: int, rec: tuple) -> None:
         _, disk, cd_disk, _n_here, n_entries, cd_size, cd_offset, _clen = rec
         if disk != 0 or cd_disk != 0:
             raise ArchiveError("multi-disk (split) zip archives are not supported")
@@ -142,13 +174,19 @@ class ZipReader:
             if loc_pos >= 0:
                 loc = _EOCD64_LOC.unpack(self.source.read_at(loc_pos, _EOCD64_LOC.size))
                 if loc[0] == _SIG_EOCD64_LOC:
-                    z64 = self.source.read_at(loc[2], _EOCD64.size)
-                    if len(z64) == _EOCD64.size and z64[:4] == _SIG_EOCD64:
-                        r64 = _EOCD64.unpack(z64)
-                        n_entries, cd_size, cd_offset = r64[7], r64[8], r64[9]
-                        cd_end = loc[2]
-                    else:
+                    # the zip64 record normally sits right before its locator; with data prepended to
+                    # the archive the offset in the locator is off by that much
+                    r64 = None
+                    for at in dict.fromkeys((loc[2], loc_pos - _EOCD64.size)):
+                        if at < 0:
+                            continue
+                        z64 = self.source.read_at(at, _EOCD64.size)
+                        if len(z64) == _EOCD64.size and z64[:4] == _SIG_EOCD64:
+                            r64, cd_end = _EOCD64.unpack(z64), at
+                            break
+                    if r64 is None:
                         raise ArchiveError("corrupt zip64 end-of-central-directory record")
+                    n_entries, cd_size, cd_offset = r64[7], r64[8], r64[9]
         if n_entries > self.limits.max_entries:
             raise ArchiveError(
                 f"archive declares {n_entries} entries, more than the limit of {self.limits.max_entries}"
@@ -249,14 +287,23 @@ class ZipReader:
         spans.sort()
         overlaps = 0
         end = -1
-        for start, stop, _name in spans:
+        end_name = ""
+        for start, stop, name in spans:
             if start < end:
                 overlaps += 1
-            end = max(end, stop)
+                self.overlapping.update((name, end_name))
+            if stop > end:
+                end, end_name = stop, name
         if overlaps:
             self._note("overlapping-entries", "", f"{overlaps} entries overlap other entries' data (zip bomb pattern)", True)
 
     # ----------------------------------------------------------------- members
+    def _inflate(self, decomp, start: int, csize: int, out_limit: int, errors, what: str) -> bytes:
+        def account(n: int) -> None:
+            self.bytes_inflated += n
+
+        return _inflate_stream(self.source.read_at, decomp, start, csize, out_limit, errors, what, account)
+
     def read(self, m: ZipMember, max_size: int) -> bytes:
         """Decompress one member, refusing anything larger than ``max_size``."""
         if m.flags & 0x1:
@@ -275,25 +322,30 @@ class ZipReader:
         data_start = m.offset + _LFH.size + fields[9] + fields[10]
         if data_start + m.compressed_size > self.source.size:
             raise EntryError("truncated", "entry data runs past the end of the archive")
-        comp = self.source.read_at(data_start, m.compressed_size)
         out_limit = min(max_size, m.size) + 1  # one byte over tells us the declared size lied
+        # A real compressor never needs much more input than it outputs (stored blocks cost 5 bytes
+        # per 64 KiB); a larger declared compressed size points at data shared with other entries.
+        in_limit = min(m.compressed_size, m.size + m.size // 8192 + 4096)
+        if m.name in self.overlapping:
+            data_end = data_start + m.compressed_size
+            if any(a < data_end and data_start < b for a, b in self._read_spans):
+                raise EntryError("overlapping-entry", "entry data overlaps an entry already read (zip bomb pattern); not read", True)
+            self._read_spans.append((data_start, data_end))
         if m.method == STORED:
-            data = comp[:out_limit]
+            data = self.source.read_at(data_start, min(m.compressed_size, out_limit))
+            self.bytes_inflated += len(data)
         elif m.method == DEFLATED:
-            d = zlib.decompressobj(-15)
-            try:
-                data = d.decompress(comp, out_limit)
-            except zlib.error as exc:
-                raise EntryError("corrupt-entry", f"deflate error: {exc}") from None
+            data = self._inflate(zlib.decompressobj(-15), data_start, in_limit, out_limit, zlib.error, "deflate")
         elif m.method == BZIP2:
-            try:
-                data = bz2.BZ2Decompressor().decompress(comp, out_limit)
-            except (OSError, EOFError) as exc:
-                raise EntryError("corrupt-entry", f"bzip2 error: {exc}") from None
+            data = self._inflate(bz2.BZ2Decompressor(), data_start, in_limit, out_limit, (OSError, EOFError), "bzip2")
         elif m.method == LZMA:
-            data = _read_zip_lzma(comp, out_limit)
+            data = self._inflate(_LzmaZip(self.source.read_at(data_start, min(m.compressed_size, 64)), out_limit),
+                                 data_start, in_limit, out_limit, (lzma.LZMAError, ValueError, MemoryError), "lzma")
         else:
             raise EntryError("unsupported-compression", f"compression method {m.method} is not supported")
+        if m.method != STORED and len(data) < m.size and in_limit < m.compressed_size:
+            raise EntryError("compressed-size", f"compressed size {m.compressed_size} is implausible for "
+                             f"{m.size} bytes of content", True)
         if len(data) > m.size:
             raise EntryError("size-mismatch", "entry decompresses to more than its declared size", True)
         if len(data) < m.size:
@@ -303,17 +355,64 @@ class ZipReader:
         return data
 
 
-def _read_zip_lzma(comp: bytes, out_limit: int) -> bytes:
-    # zip's lzma members carry a 4-byte header (version, properties size) then raw LZMA1 props.
-    if len(comp) < 4:
-        raise EntryError("corrupt-entry", "lzma header too short")
-    psize = struct.unpack_from("<H", comp, 2)[0]
-    try:
-        filt = lzma._decode_filter_properties(lzma.FILTER_LZMA1, comp[4 : 4 + psize])  # type: ignore[attr-defined]
-        d = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[filt])
-        return d.decompress(comp[4 + psize :], out_limit)
-    except (lzma.LZMAError, ValueError) as exc:
-        raise EntryError("corrupt-entry", f"lzma error: {exc}") from None
+def _inflate_stream(reader, decomp, start: int, csize: int, out_limit: int, errors, what: str, account) -> bytes:
+    """Feed compressed bytes in growing chunks until ``out_limit`` bytes came out or input ends."""
+    out = []
+    produced = 0
+    pos = start
+    end = start + csize
+    chunk = 1 << 16
+    while pos < end and produced < out_limit:
+        piece = reader(pos, min(chunk, end - pos))
+        if not piece:
+            break
+        pos += len(piece)
+        chunk = min(chunk * 2, 1 << 22)
+        try:
+            got = decomp.decompress(piece, out_limit - produced)
+        except errors as exc:
+            raise EntryError("corrupt-entry", f"{what} error: {exc}") from None
+        produced += len(got)
+        account(len(got))
+        out.append(got)
+        if getattr(decomp, "eof", False):
+            break
+    return b"".join(out)
+
+
+class _LzmaZip:
+    """A streaming decompressor for zip's lzma members (a 4-byte header, LZMA1 properties, data).
+
+    The dictionary size in the properties is attacker-controlled: liblzma would allocate it in
+    full, so it is clamped to the output we accept (a match can never reach further back).
+    """
+
+    def __init__(self, head: bytes, out_limit: int):
+        if len(head) < 9:
+            raise EntryError("corrupt-entry", "lzma header too short")
+        psize = struct.unpack_from("<H", head, 2)[0]
+        if psize != 5:
+            raise EntryError("corrupt-entry", f"unexpected lzma properties size {psize}")
+        props = head[4]
+        if props >= 9 * 5 * 5:
+            raise EntryError("corrupt-entry", "invalid lzma properties")
+        lc, rest = props % 9, props // 9
+        lp, pb = rest % 5, rest // 5
+        dict_size = struct.unpack_from("<I", head, 5)[0]
+        dict_size = max(4096, min(dict_size, out_limit))
+        self._skip = 4 + psize
+        self._d = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[
+            {"id": lzma.FILTER_LZMA1, "dict_size": dict_size, "lc": lc, "lp": lp, "pb": pb}])
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if self._skip:
+            cut = min(self._skip, len(data))
+            data, self._skip = data[cut:], self._skip - cut
+        return self._d.decompress(data, max_length)
+
+    @property
+    def eof(self) -> bool:
+        return self._d.eof
 
 
 def method_name(method: int) -> str:

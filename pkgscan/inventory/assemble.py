@@ -14,7 +14,7 @@ from packageurl import PackageURL
 from packaging.utils import canonicalize_name
 
 from ..model import NPM, PYPI, Artifact, Component, DeclaredOnly, Inventory, Notice, Occurrence
-from .base import CatalogResult, Installed, Lockfile, dirname
+from .base import CatalogResult, Installed, Lockfile, dirname, scrub
 
 
 def make_purl(ecosystem: str, name: str, version: str) -> str:
@@ -27,8 +27,8 @@ def make_purl(ecosystem: str, name: str, version: str) -> str:
     except ValueError:
         from urllib.parse import quote
 
-        tail = f"@{quote(version, safe='')}" if version else ""
-        return f"pkg:{'npm' if ecosystem == NPM else 'pypi'}/{quote(name or '_', safe='')}{tail}"
+        tail = f"@{quote(version, safe='', errors='replace')}" if version else ""
+        return f"pkg:{'npm' if ecosystem == NPM else 'pypi'}/{quote(name or '_', safe='', errors='replace')}{tail}"
 
 
 def same_version(ecosystem: str, a: str, b: str) -> bool:
@@ -91,7 +91,7 @@ class _Reconciler:
                         self.declared_in[id(c)].add(lock.path)
                 else:
                     self.declared_only.append(
-                        DeclaredOnly(lock.ecosystem, name, entry.version, lock.path, entry.dev, entry.optional)
+                        DeclaredOnly(lock.ecosystem, scrub(name), scrub(entry.version), lock.path, entry.dev, entry.optional)
                     )
             if lock.complete:
                 for c in copies:

@@ -66,3 +66,12 @@ def decode_text(data: bytes) -> str:
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", "replace")
     return data.decode("utf-8", "replace")
+
+
+def scrub(text: str) -> str:
+    """Replace lone surrogates (JSON can carry "\\ud800") so the text can always be encoded."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")

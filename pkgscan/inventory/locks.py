@@ -80,7 +80,11 @@ class LockfileCataloger:
             data = tree.read_or_note(path, _MAX_LOCKFILE)
             if data is None:
                 continue
-            parser = importlib.import_module(f"{__package__}.lockfiles.{module}")
+            try:
+                parser = importlib.import_module(f"{__package__}.lockfiles.{module}")
+            except ImportError as exc:  # a broken install must not sink the scan
+                tree.notices.append(Notice("parser-unavailable", path, f"no parser for this lockfile: {exc}"))
+                continue
             try:
                 if module == "requirements":
                     parsed = parser.parse(data, path, read_include=_include_reader(tree, path))

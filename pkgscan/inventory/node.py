@@ -9,7 +9,7 @@ import json
 
 from ..archive import Tree
 from ..model import NPM, Notice
-from .base import CatalogResult, Installed, decode_text
+from .base import CatalogResult, Installed, decode_text, scrub
 from .licenses import npm_licenses
 
 _MAX_PACKAGE_JSON = 4 * 1024 * 1024
@@ -34,6 +34,8 @@ def valid_npm_name(name: str) -> bool:
     """A name npm could install: 'name' or '@scope/name', no empty parts, no path tricks."""
     if not name or len(name) > 214 or name.strip() != name:
         return False
+    # Other odd characters (escapes, markup) are kept: they are what the package claims, and every
+    # output neutralizes them.
     parts = name.split("/")
     if name.startswith("@"):
         return len(parts) == 2 and len(parts[0]) > 1 and parts[1] not in ("", ".", "..")
@@ -73,7 +75,9 @@ class NodeInstalledCataloger:
             return None
         name, version = pkg.get("name"), pkg.get("version")
         if isinstance(name, str):
-            name = name.strip()
+            name = scrub(name).strip()
+        if isinstance(version, str):
+            version = scrub(version)
         if not isinstance(name, str) or not valid_npm_name(name):
             # npm itself falls back to the folder name
             notices.append(Notice("malformed-metadata", path, f"package.json name {name!r} is not a valid package name; using the folder name"))
@@ -96,8 +100,8 @@ class NodeInstalledCataloger:
             version=version.strip(),
             location=path,
             root=nm_dir,
-            licenses=npm_licenses(pkg),
-            description=desc[:500] if isinstance(desc, str) else "",
+            licenses=tuple(scrub(x) for x in npm_licenses(pkg)),
+            description=scrub(desc[:500]) if isinstance(desc, str) else "",
             requires=tuple(sorted(requires)),
             alias=dir_name if dir_name != name else "",
         )

@@ -17,23 +17,29 @@ _MAX_METADATA = 8 * 1024 * 1024
 
 
 def parse_headers(text: str) -> dict[str, list[str]]:
-    """Parse RFC 822-style core-metadata headers (stops at the body).  Lenient by design."""
-    headers: dict[str, list[str]] = {}
-    last: list[str] | None = None
+    """Parse RFC 822-style core-metadata headers (stops at the body).  Lenient by design.
+
+    Linear in the input: folded lines are collected and joined once (a METADATA file with a
+    million continuation lines must not cost a quadratic number of string copies).
+    """
+    raw: list[tuple[str, list[str]]] = []
+    current: list[str] | None = None
     for line in text.splitlines():
         if line == "":
             break  # only a truly empty line ends the headers; a blank-looking folded line does not
         if line[0] in " \t":
-            if last is None:
-                continue
-            last[-1] = last[-1] + "\n" + line.strip()
+            if current is not None:
+                current.append(line.strip())
             continue
         key, sep, value = line.partition(":")
         if not sep:
-            last = None
+            current = None
             continue
-        last = headers.setdefault(key.strip().lower(), [])
-        last.append(value.strip())
+        current = [value.strip()]
+        raw.append((key.strip().lower(), current))
+    headers: dict[str, list[str]] = {}
+    for key, parts in raw:
+        headers.setdefault(key, []).append("\n".join(parts))
     return headers
 
 

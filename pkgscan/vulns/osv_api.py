@@ -107,7 +107,9 @@ class OsvApiSource:
                 if pages > MAX_PAGES:
                     raise OsvApiError("OSV API kept paging; giving up")
                 payload = {"queries": [dict(q, page_token=t) for _p, q, t in pending]}
-                results = self._post(payload).get("results") or []
+                results = self._post(payload).get("results")
+                if not isinstance(results, list) or len(results) != len(pending):
+                    raise OsvApiError("OSV API querybatch answered a page of the wrong length")
                 nxt = []
                 for (p, q, _t), res in zip(pending, results):
                     self._collect(ids_for[p], res)
