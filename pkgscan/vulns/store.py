@@ -73,10 +73,36 @@ def _now() -> str:
 
 
 class _StringLoader(yaml.SafeLoader):
-    """Safe YAML loading with every scalar kept as its original string ("1.10" stays "1.10")."""
+    """Safe YAML loading with every scalar kept as its original string ("1.10" stays "1.10").
+
+    Aliases are refused: OSV records never need them, and expanding them is a memory bomb.
+    """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed in advisories",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
 
 
 _StringLoader.yaml_implicit_resolvers = {}
+
+
+def _ro_uri(path: Path) -> str:
+    """A read-only SQLite URI for a path, escaped ('#', '?' and '%' are legal in directory names)."""
+    return path.resolve().as_uri() + "?mode=ro"
+
+
+def _timestamp(value: str) -> tuple:
+    """Order RFC 3339 timestamps by time, not text ('...00.5Z' is after '...00Z')."""
+    try:
+        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=timezone.utc)
+        return (1, ts.timestamp())
+    except ValueError:
+        return (0, value)
 
 
 def parse_record_file(name: str, data: bytes) -> dict:
@@ -100,6 +126,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    unreadable: list[str] = field(default_factory=list)  # members that could not be read at all (corruption)
 
 
 def iter_record_files(path: str | os.PathLike[str]) -> Iterator[tuple[str, bytes | None, str]]:
@@ -134,7 +161,7 @@ class AdvisoryDB:
                 "'pkgscan db import <OSV all.zip | directory>' first, or use --osv-api"
             )
         try:
-            self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self.conn = sqlite3.connect(_ro_uri(self.path), uri=True, check_same_thread=False)
             version = self.meta("schema_version")
         except sqlite3.DatabaseError as exc:
             raise DatabaseError(f"{self.path}: not a pkgscan advisory database ({exc})") from None
@@ -230,7 +257,7 @@ class DBWriter:
     def _init_from_existing(self) -> None:
         if self.final.exists():
             try:
-                src = sqlite3.connect(f"file:{self.final}?mode=ro", uri=True)
+                src = sqlite3.connect(_ro_uri(self.final), uri=True)
                 ok = src.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                 if ok and ok[0] == str(SCHEMA_VERSION):
                     src.backup(self.conn)
@@ -251,8 +278,9 @@ class DBWriter:
         rid = record["id"]
         modified = str(record.get("modified") or "")
         row = self.conn.execute("SELECT modified FROM advisories WHERE id = ?", (rid,)).fetchone()
+        blob = zlib.compress(json.dumps(record, sort_keys=True, default=str).encode(), 6)  # TypeError: caller skips
         if row is not None:
-            if row[0] >= modified:
+            if _timestamp(row[0]) >= _timestamp(modified):
                 report.unchanged += 1
                 return
             self.conn.execute("DELETE FROM affected WHERE id = ?", (rid,))
@@ -260,7 +288,6 @@ class DBWriter:
             report.updated += 1
         else:
             report.imported += 1
-        blob = zlib.compress(json.dumps(record, sort_keys=True, default=str).encode(), 6)
         self.conn.execute(
             "INSERT INTO advisories VALUES (?, ?, ?, ?, ?, ?)",
             (rid, modified, str(record.get("published") or ""), str(record.get("withdrawn") or ""), origin, blob),
@@ -322,13 +349,14 @@ def import_path(w: DBWriter, path: str | os.PathLike[str], origin: str | None = 
     for name, data, error in iter_record_files(path):
         if data is None:
             report.skipped.append((name, error))
+            report.unreadable.append(name)
             continue
         try:
             rec = parse_record_file(name, data)
-        except ValueError as exc:
-            report.skipped.append((name, str(exc)))
+            w.add(rec, origin, report)
+        except (ValueError, TypeError, RecursionError) as exc:  # e.g. YAML keys of mixed types
+            report.skipped.append((name, str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__))
             continue
-        w.add(rec, origin, report)
         count += 1
     w.set_source(origin, str(path), count)
     return report

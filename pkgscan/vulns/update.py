@@ -49,7 +49,7 @@ def _expected_md5(headers) -> str | None:
 
 
 def _download(http: requests.Session, url: str, dest: Path, etag: str, last_modified: str,
-              timeout: float, attempts: int = 3):
+              timeout: float, attempts: int = 3, backoff: float = 0.5):
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -80,13 +80,14 @@ def _download(http: requests.Session, url: str, dest: Path, etag: str, last_modi
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError,
                 requests.exceptions.Timeout) as exc:
             last_error = str(exc) or type(exc).__name__
-            time.sleep(min(8.0, 0.5 * 2**attempt))
+            if attempt + 1 < attempts:
+                time.sleep(min(8.0, backoff * 2**attempt))
     raise UpdateError(f"{url}: download failed after {attempts} attempts ({last_error})")
 
 
 def update(db_dir: str | os.PathLike[str] | None = None, base_url: str = DEFAULT_BASE,
            ecosystems: tuple[str, ...] = ECOSYSTEMS, timeout: float = 120.0,
-           http: requests.Session | None = None) -> list[UpdateResult]:
+           http: requests.Session | None = None, backoff: float = 0.5) -> list[UpdateResult]:
     db_dir = Path(db_dir) if db_dir else default_db_dir()
     db_dir.mkdir(parents=True, exist_ok=True)
     http = http or make_session()
@@ -99,15 +100,16 @@ def update(db_dir: str | os.PathLike[str] | None = None, base_url: str = DEFAULT
             fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".zip", dir=db_dir)
             os.close(fd)
             try:
-                got = _download(http, url, Path(tmp), prev[0], prev[1], timeout)
+                got = _download(http, url, Path(tmp), prev[0], prev[1], timeout, backoff=backoff)
                 if got is None:
                     results.append(UpdateResult(eco, "not-modified"))
                     continue
                 etag, last_modified, size = got
                 report = import_path(w, tmp, origin=origin, replace=True)
-                bad = [s for s in report.skipped if "CRC" in s[1] or "truncated" in s[1] or "corrupt" in s[1]]
-                if bad:
-                    raise UpdateError(f"{url}: corrupt download ({bad[0][0]}: {bad[0][1]})")
+                if report.unreadable:  # any member that cannot be read means the download is corrupt
+                    bad = dict(report.skipped)
+                    name = report.unreadable[0]
+                    raise UpdateError(f"{url}: corrupt download ({name}: {bad.get(name, 'unreadable')})")
                 w.set_source(origin, url, report.imported + report.updated + report.unchanged, etag, last_modified)
                 results.append(UpdateResult(eco, "updated", report, size))
             finally:
