@@ -155,6 +155,7 @@ class AdvisoryDB:
     def __init__(self, db_dir: str | os.PathLike[str] | None = None):
         self.dir = Path(db_dir) if db_dir else default_db_dir()
         self.path = self.dir / DB_FILE
+        self._parsed: dict[str, dict] = {}
         if not self.path.exists():
             raise DatabaseError(
                 f"no advisory database at {self.path}: run 'pkgscan db update' (network) or "
@@ -187,13 +188,15 @@ class AdvisoryDB:
         return out
 
     def records(self, ids: Iterable[str]) -> dict[str, dict]:
-        ids = sorted(set(ids))
-        out: dict[str, dict] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
+        """Full records by id.  Parsed records are kept for the life of this view (it never changes)."""
+        want = set(ids)
+        out: dict[str, dict] = {i: self._parsed[i] for i in want if i in self._parsed}
+        todo = sorted(want - out.keys())
+        for i in range(0, len(todo), 500):
+            chunk = todo[i : i + 500]
             q = f"SELECT id, record FROM advisories WHERE id IN ({','.join('?' * len(chunk))})"
             for adv, blob in self.conn.execute(q, chunk):
-                out[adv] = json.loads(zlib.decompress(blob))
+                out[adv] = self._parsed[adv] = json.loads(zlib.decompress(blob))
         return out
 
     def status(self) -> dict:
