@@ -341,14 +341,16 @@ class LambdaScanner:
         fn_job = config.get("SigningJobArn") or None
         report = verify("function", arn, signing_profile_version_arn=fn_profile, signing_job_arn=fn_job, config=csc,
                         profile=self._signing.profile(fn_profile) if fn_profile else None,
-                        job=self._signing.job(fn_job) if fn_job else None, now=now)
+                        job=self._signing.job(fn_job) if fn_job else None, now=now,
+                        account=arn_parts(arn).get("account") or None)
         layer_reports = []
         for lr in layers:
             lp = lr.signing_profile_version_arn or None
             lj = lr.signing_job_arn or None
             layer_reports.append(verify("layer", lr.arn, signing_profile_version_arn=lp, signing_job_arn=lj, config=csc,
                                         profile=self._signing.profile(lp) if lp else None,
-                                        job=self._signing.job(lj) if lj else None, now=now))
+                                        job=self._signing.job(lj) if lj else None, now=now,
+                                        account=arn_parts(arn).get("account") or None))
         return report, layer_reports
 
     def _runtime_verdict(self, runtime: str, package_type: str):
