@@ -28,8 +28,8 @@ Checks (``Check.name``), each ending ``pass``, ``fail`` (with a severity and a p
 ``profile-status``:
     Active -> pass; Canceled -> fail/medium (retired publisher; its existing signatures stay valid
     until they expire); Revoked -> fail/critical when ``revocationEffectiveFrom`` <= the signing
-    job's ``createdAt`` (Signer: signatures made after the effective time are not trusted), fail/medium
-    when the code was signed before it (signature still valid, publisher revoked), fail/high when the
+    job's ``createdAt`` (Signer: signatures made after the effective time are not trusted), pass
+    when the code was signed before it (the signature stays valid; the reason names the revocation), fail/high when the
     effective time or the signing time is unknown.  A profile we cannot read -> unknown, and the
     reason says so when the profile belongs to another account than the resource.
 ``job-status``:
@@ -353,9 +353,10 @@ def _check_profile(profile_arn: str | None, profile: SigningProfileInfo | Unknow
         if _aware(effective) <= _aware(signed_at):
             return _fail(name, "critical", f"{revoked}; this code was signed at {_ts(signed_at)}, after the revocation "
                                            "took effect: its signature is not trusted")
-        return _fail(name, "medium", f"{revoked}; this code was signed at {_ts(signed_at)}, before the revocation "
-                                     "took effect, so its signature stays valid - but the publisher is revoked: "
-                                     "re-sign with a trusted profile")
+        # Signer and Lambda keep trusting signatures made before the effective time: a pass, whose
+        # reason still tells that the publisher is revoked.
+        return _pass(name, f"{revoked}; this code was signed at {_ts(signed_at)}, before the revocation took "
+                           "effect, so its signature stays valid (new code from this publisher is not trusted)")
     return _unknown(name, f"signing profile {profile.profile_name} has an unrecognised status {profile.status!r}")
 
 

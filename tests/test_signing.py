@@ -170,14 +170,14 @@ def test_profile_canceled_fails_medium():
     assert (check.verdict, check.severity) == ("fail", "medium")
 
 
-@pytest.mark.parametrize("effective, severity", [
-    (SIGNED_AT - timedelta(days=1), "critical"),   # revocation effective before signing
-    (SIGNED_AT, "critical"),                       # boundary: effective exactly at signing time
-    (SIGNED_AT + timedelta(seconds=1), "medium"),  # signed before the revocation took effect
+@pytest.mark.parametrize("effective, verdict, severity", [
+    (SIGNED_AT - timedelta(days=1), "fail", "critical"),  # revocation effective before signing
+    (SIGNED_AT, "fail", "critical"),                      # boundary: effective exactly at signing time
+    (SIGNED_AT + timedelta(seconds=1), "pass", "info"),   # signed before it took effect: still trusted
 ])
-def test_profile_revoked_by_effective_time(effective, severity):
+def test_profile_revoked_by_effective_time(effective, verdict, severity):
     check = run(profile=revoked(effective)).check("profile-status")
-    assert (check.verdict, check.severity) == ("fail", severity)
+    assert (check.verdict, check.severity) == (verdict, severity)
     assert effective.strftime("%Y-%m-%d") in check.reason
     assert SIGNED_AT.strftime("%Y-%m-%d") in check.reason
 
