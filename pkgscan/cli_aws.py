@@ -106,8 +106,9 @@ def _table(doc: dict, width: int) -> str:
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(title=Text(neutralize(f"Lambda: {doc['account']}", multiline=False)), expand=False)
-    for col in ("function", "region", "version", "status", "runtime", "signing", "findings", "highest"):
+    names = ", ".join(a["account"] for a in doc["accounts"]) or "(account unknown)"
+    t = Table(title=Text(neutralize(f"Lambda: {names}", multiline=False)), expand=False)
+    for col in ("account", "function", "region", "version", "status", "runtime", "signing", "findings", "highest"):
         t.add_column(col)
     for f in doc["functions"]:
         sev = [x["severity"] for x in f["findings"] if not x["suppressed"]]
@@ -116,7 +117,7 @@ def _table(doc: dict, width: int) -> str:
         rv = (f["runtime_verdict"] or {}).get("status", "")
         status = f["status"] + (f": {f['reason']}" if f["reason"] else "")
         t.add_row(*(Text(neutralize(str(x), multiline=False)) for x in
-                    (f["name"], f["region"], f["version"], status, f"{f['runtime']} {rv}".strip(),
+                    (f["account"], f["name"], f["region"], f["version"], status, f"{f['runtime']} {rv}".strip(),
                      f["signing"]["verdict"] or "", len(f["findings"]), highest)))
     buf = io.StringIO()
     Console(file=buf, width=width, color_system=None).print(t)
@@ -124,16 +125,37 @@ def _table(doc: dict, width: int) -> str:
     buf.write(f"{c['functions']} functions {c['by_status']}, {c['layers']} layers, findings {c['findings_by_severity']}\n")
     failed = [r for r in doc["regions"] if r["status"] != "scanned"]
     for r in failed:
-        buf.write(neutralize(f"region {r['region']}: {r['status']} ({r['reason']})", multiline=False) + "\n")
+        buf.write(neutralize(f"region {r.get('account', '')}/{r['region']}: {r['status']} ({r['reason']})", multiline=False) + "\n")
+    for a in doc["accounts"]:
+        if a["status"] != "scanned":
+            buf.write(neutralize(f"account {a['account']}: {a['status']} ({a['reason']})", multiline=False) + "\n")
     return buf.getvalue()
 
 
-def _finish(result, kw: dict) -> None:
+def _finish(result, kw: dict, accounts: list[dict] | None = None) -> None:
+    _finish_many([result], kw, accounts)
+
+
+def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, stats: dict | None = None) -> None:
+    from .aws import fleet
     from .aws import results as res
     from .vulns import policy
 
-    pwarn = _apply_policy(result, kw)
-    doc = res.write(result, kw["out_dir"], kw["spec_version"]) if kw["out_dir"] else res.summary(result)
+    pwarn: list[str] = []
+    for r in results:
+        pwarn.extend(_apply_policy(r, kw))
+    if accounts is None:
+        accounts = [{"account": r.account, "name": "", "status": "scanned", "reason": ""} for r in results if r.account]
+        accounts = list({a["account"]: a for a in accounts}.values())
+    if kw["out_dir"]:
+        doc = fleet.write_fleet(results, accounts, kw["out_dir"], kw["spec_version"], stats)
+    else:
+        covered = {r.account for r in results}
+        docs = [res.partial_doc(r, [a for a in accounts if a["account"] == r.account]) for r in results]
+        rest = [a for a in accounts if a["account"] not in covered]
+        if rest:
+            docs.append({"schema": res.SCHEMA, "accounts": rest, "regions": [], "functions": [], "layers": [], "warnings": []})
+        doc = res.finalize(docs)
     fmt = kw["fmt"] or ("table" if sys.stdout.isatty() and not kw["output"] else "json")
     if fmt == "json":
         text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
@@ -142,14 +164,15 @@ def _finish(result, kw: dict) -> None:
     else:
         text = _table(doc, shutil.get_terminal_size((120, 40)).columns)
     if not kw["quiet"]:
-        for w in list(result.warnings) + pwarn:
+        for w in sorted({w for r in results for w in r.warnings} | set(pwarn)):
             click.echo(f"pkgscan: warning: {neutralize(w, multiline=False)}", err=True)
     if kw["output"]:
         with open(kw["output"], "w", encoding="utf-8") as fh:
             fh.write(text)
     else:
         sys.stdout.write(text)
-    all_findings = [f for fr in result.functions for f in fr.findings] + [f for lr in result.layers for f in lr.findings]
+    all_findings = [f for r in results for fr in r.functions for f in fr.findings] + \
+                   [f for r in results for lr in r.layers for f in lr.findings]
     sys.exit(policy.exit_code(all_findings, kw["fail_on"]))
 
 
@@ -192,20 +215,63 @@ def register(main: click.Group) -> None:
     @main.command("account")
     @click.option("--regions", default=None, help="'all' (every enabled region) or a comma-separated list (default: --region).")
     @click.option("--all-versions", is_flag=True, help="Every published function and layer version.")
+    @click.option("--org", is_flag=True, help="Every active account of the organization (assumes --role-name in each).")
+    @click.option("--role-name", help="With --org: the role to assume in each account.")
+    @click.option("--shard", help="INDEX/COUNT: scan only this share of the (account, region) units.")
+    @click.option("--shard-count", type=click.IntRange(min=1),
+                  help="COUNT, with the index from AWS_BATCH_JOB_ARRAY_INDEX or JOB_COMPLETION_INDEX.")
+    @click.option("--include-account", multiple=True, help="Only these accounts (repeatable).")
+    @click.option("--exclude-account", multiple=True, help="Skip these accounts (repeatable).")
+    @click.option("--include-region", multiple=True, help="Only regions matching (glob, repeatable).")
+    @click.option("--exclude-region", multiple=True, help="Skip regions matching (glob, repeatable).")
+    @click.option("--function", "functions", multiple=True, help="Only functions whose name matches (glob, repeatable).")
+    @click.option("--exclude-function", multiple=True, help="Skip functions whose name matches (glob, repeatable).")
+    @click.option("--tag", "tags", multiple=True, help="Only functions with this tag: KEY=VALUE or KEY (repeatable).")
     @aws_options
     @_guard
-    def account_cmd(regions, all_versions, **kw):
-        """Scan every function and layer of an account."""
+    def account_cmd(regions, all_versions, org, role_name, shard, shard_count, include_account, exclude_account,
+                    include_region, exclude_region, functions, exclude_function, tags, **kw):
+        """Scan every function and layer of an account, or of every account of an organization."""
+        from .aws import fleet
+
         kw["all_versions"] = all_versions
         scanner = _setup(kw)
+        filters = fleet.Filters(
+            include_accounts=tuple(include_account), exclude_accounts=tuple(exclude_account),
+            include_regions=tuple(include_region), exclude_regions=tuple(exclude_region),
+            function_patterns=tuple(functions), exclude_functions=tuple(exclude_function),
+            tags=tuple((t.split("=", 1)[0], t.split("=", 1)[1] if "=" in t else "*") for t in tags))
         if regions == "all":
-            region_list = scanner.enabled_regions()
+            region_list = None
         elif regions:
             region_list = [r.strip() for r in regions.split(",") if r.strip()]
         else:
             region_list = [scanner.ctx.default_region]
-        try:
-            account = scanner.ctx.account_id()
-        except Exception:  # the account id is a label; the scan goes on without it
-            account = ""
-        _finish(scanner.scan_regions(region_list, account), kw)
+        spec = fleet.parse_shard(shard, shard_count)
+        p = fleet.plan(scanner.ctx, org=org, role_name=role_name, external_id=kw["external_id"],
+                       regions=region_list, filters=filters, workers=min(8, kw["workers"]))
+        units = fleet.shard(p.units, spec)
+        results, accounts = fleet.scan_units(scanner, p, units, filters)
+        stats = dict(scanner.stats)
+        stats["api_calls_total"] = sum(scanner.ctx.calls.values())
+        stats["units"] = len(units)
+        _finish_many(results, kw, accounts, stats)
+
+    @main.command("merge")
+    @click.argument("shard_dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+    @click.option("--out-dir", required=True, type=click.Path(file_okay=False), help="Where the merged results go.")
+    @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "markdown", "none"]), default="none",
+                  show_default=True, help="Also print the merged summary.")
+    @_guard
+    def merge_cmd(shard_dirs, out_dir, fmt):
+        """Combine the --out-dir results of shards into one, as a single process would have written it."""
+        from .aws import fleet
+        from .aws import results as res
+
+        doc = fleet.merge(list(shard_dirs), out_dir)
+        if fmt == "json":
+            sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        elif fmt == "markdown":
+            sys.stdout.write(res.markdown(doc))
+        elif fmt == "table":
+            sys.stdout.write(_table(doc, shutil.get_terminal_size((120, 40)).columns))

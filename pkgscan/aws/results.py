@@ -81,33 +81,81 @@ def layer_entry(lr: LayerResult) -> dict:
     return d
 
 
-def summary(result: AccountResult) -> dict:
-    fns = result.functions
-    counts: dict[str, int] = {}
-    for f in fns:
-        counts[f.status] = counts.get(f.status, 0) + 1
-    sev: dict[str, int] = {}
-    for f in fns:
-        for x in f.findings:
-            if x.active:
-                sev[x.severity.rating] = sev.get(x.severity.rating, 0) + 1
+def partial_doc(result: AccountResult, accounts: list[dict] | None = None) -> dict:
+    """What one process (or one shard) found: functions, layers, regions, accounts; no counts."""
+    regions = [{**_plain(r), "account": result.account} for r in result.regions]
+    accts = accounts if accounts is not None else (
+        [{"account": result.account, "name": "", "status": "scanned", "reason": ""}] if result.account else [])
     return {
         "schema": SCHEMA,
-        "account": result.account,
-        "regions": [_plain(r) for r in result.regions],
-        "counts": {
-            "functions": len(fns), "by_status": dict(sorted(counts.items())), "layers": len(result.layers),
-            "findings_by_severity": dict(sorted(sev.items(), key=lambda kv: -rating_rank(kv[0]))),
-            "signing_fail": sum(1 for f in fns if _verdict(f.signing) == "fail"),
-            "signing_unknown": sum(1 for f in fns if _verdict(f.signing) == "unknown"),
-            "runtime_deprecated": sum(1 for f in fns if getattr(f.runtime_verdict, "status", "") == "deprecated"),
-            "runtime_deprecating_soon": sum(1 for f in fns if getattr(f.runtime_verdict, "status", "") == "deprecating-soon"),
-        },
-        "functions": [function_entry(f) for f in fns],
+        "accounts": accts,
+        "regions": regions,
+        "functions": [function_entry(f) for f in result.functions],
         "layers": [layer_entry(lr) for lr in result.layers],
         "warnings": list(result.warnings),
-        "stats": _plain(result.stats),
     }
+
+
+def finalize(docs: list[dict]) -> dict:
+    """Combine partial documents (shards, or accounts) into the summary: sorted, de-duplicated, counted.
+
+    The same function makes the single-process summary, so merged shards give the same bytes.
+    """
+    accounts: dict[str, dict] = {}
+    regions: dict[tuple[str, str], dict] = {}
+    functions: dict[tuple[str, str], dict] = {}
+    layers: dict[str, dict] = {}
+    warnings: set[str] = set()
+    for doc in docs:
+        if doc.get("schema") != SCHEMA:
+            raise ValueError(f"not a pkgscan Lambda results document (schema {doc.get('schema')!r})")
+        for a in doc.get("accounts", []):
+            prev = accounts.get(a["account"])
+            # an account scanned in one shard and failed in another (e.g. throttled) keeps both reasons
+            if prev is None or (prev["status"] == "scanned" and a["status"] != "scanned"):
+                accounts[a["account"]] = a
+        for r in doc.get("regions", []):
+            regions[(r.get("account", ""), r["region"])] = r
+        for f in doc.get("functions", []):
+            functions[(f["arn"], f["version"])] = f
+        for lr in doc.get("layers", []):
+            layers.setdefault(lr["arn"], lr)
+        warnings.update(doc.get("warnings", []))
+    fns = [functions[k] for k in sorted(functions, key=lambda k: (
+        functions[k]["account"], functions[k]["region"], functions[k]["name"], _version_sort(functions[k]["version"])))]
+    counts: dict[str, int] = {}
+    for f in fns:
+        counts[f["status"]] = counts.get(f["status"], 0) + 1
+    sev: dict[str, int] = {}
+    for f in fns:
+        for x in f["findings"]:
+            if not x["suppressed"]:
+                sev[x["severity"]] = sev.get(x["severity"], 0) + 1
+    return {
+        "schema": SCHEMA,
+        "accounts": [accounts[k] for k in sorted(accounts)],
+        "regions": [regions[k] for k in sorted(regions)],
+        "counts": {
+            "accounts": len(accounts),
+            "functions": len(fns), "by_status": dict(sorted(counts.items())), "layers": len(layers),
+            "findings_by_severity": dict(sorted(sev.items(), key=lambda kv: -rating_rank(kv[0]))),
+            "signing_fail": sum(1 for f in fns if f["signing"]["verdict"] == "fail"),
+            "signing_unknown": sum(1 for f in fns if f["signing"]["verdict"] == "unknown"),
+            "runtime_deprecated": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecated"),
+            "runtime_deprecating_soon": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecating-soon"),
+        },
+        "functions": fns,
+        "layers": [layers[k] for k in sorted(layers)],
+        "warnings": sorted(warnings),
+    }
+
+
+def _version_sort(v: str):
+    return (0, 0) if v == "$LATEST" else (1, int(v)) if v.isdigit() else (2, 0)
+
+
+def summary(result: AccountResult, accounts: list[dict] | None = None) -> dict:
+    return finalize([partial_doc(result, accounts)])
 
 
 def combined_inventory(fr: FunctionResult, result: AccountResult) -> Inventory:
@@ -154,7 +202,14 @@ def function_sbom(fr: FunctionResult, result: AccountResult, spec_version: str =
              ("aws:lambda:region", fr.region)]
     props += [("aws:lambda:layer-arn", a) for a in fr.layers]
     root.properties.update(Property(name=k, value=neutralize(v)) for k, v in props if v)
-    sr = ScanResult(inventory=inv, findings=tuple(f for f in fr.findings if f.component.purl in {c.purl for c in inv.components}))
+    # one entry per vulnerability and package: the same package@version in the function and in a layer
+    # is one component (with both locations), so its findings are listed once
+    purls = {c.purl for c in inv.components}
+    unique: dict[tuple[str, str], object] = {}
+    for f in fr.findings:
+        if f.component.purl in purls:
+            unique.setdefault((f.id, f.component.purl), f)
+    sr = ScanResult(inventory=inv, findings=tuple(unique[k] for k in sorted(unique)))
     add_vulnerabilities(bom, sr)
     return serialize(bom, fmt, spec_version)
 
@@ -177,25 +232,39 @@ def _file_name(name: str, version: str) -> str:
     return _SAFE.sub("_", f"{name}@{version}")[:200] + ".cdx.json"
 
 
-def write(result: AccountResult, out_dir: str | Path, spec_version: str = "1.6") -> dict:
+def write_sboms(result: AccountResult, out_dir: str | Path, spec_version: str = "1.6") -> None:
+    """functions/<account>/<region>/<name>@<version>.cdx.json and layers/<account>/<region>/..."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    doc = summary(result)
     for fr in result.functions:
         if fr.status != "scanned":
             continue
-        p = out / "functions" / _SAFE.sub("_", fr.region) / _file_name(fr.name, fr.version)
+        p = out / "functions" / _SAFE.sub("_", fr.account or "unknown") / _SAFE.sub("_", fr.region) / _file_name(fr.name, fr.version)
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(function_sbom(fr, result, spec_version))
     for lr in result.layers:
         text = layer_sbom(lr, result, spec_version) if lr.status == "scanned" else None
         if text is None:
             continue
-        p = out / "layers" / _SAFE.sub("_", lr.region or "unknown") / _file_name(lr.name, lr.version)
+        p = out / "layers" / _SAFE.sub("_", lr.account or "unknown") / _SAFE.sub("_", lr.region or "unknown") / _file_name(lr.name, lr.version)
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
+
+
+def write_summary(doc: dict, out_dir: str | Path, stats: dict | None = None) -> None:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     (out / "summary.md").write_text(markdown(doc))
+    if stats is not None:  # run statistics (API calls, bytes, timings) differ between runs: kept apart
+        (out / "stats.json").write_text(json.dumps(_plain(stats), indent=2, sort_keys=True) + "\n")
+
+
+def write(result: AccountResult, out_dir: str | Path, spec_version: str = "1.6", accounts: list[dict] | None = None) -> dict:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    write_sboms(result, out, spec_version)
+    doc = summary(result, accounts)
+    write_summary(doc, out, result.stats)
     return doc
 
 
@@ -205,20 +274,25 @@ def _md(s: object) -> str:
 
 def markdown(doc: dict) -> str:
     c = doc["counts"]
-    lines = [f"## pkgscan: Lambda account {_md(doc['account'] or '')}", "",
+    names = ", ".join(_md(a["account"]) for a in doc["accounts"]) or "(unknown account)"
+    lines = [f"## pkgscan: Lambda {names}", "",
              f"{c['functions']} functions ({', '.join(f'{v} {k}' for k, v in c['by_status'].items()) or 'none'}), "
              f"{c['layers']} layers; signing failures: {c['signing_fail']}, unknown: {c['signing_unknown']}; "
              f"deprecated runtimes: {c['runtime_deprecated']}, deprecating soon: {c['runtime_deprecating_soon']}", ""]
     if c["findings_by_severity"]:
         lines.append("Findings: " + ", ".join(f"{v} {k}" for k, v in c["findings_by_severity"].items()))
         lines.append("")
-    lines += ["| function | region | version | status | runtime | signing | findings |", "|---|---|---|---|---|---|---|"]
+    lines += ["| account | function | region | version | status | runtime | signing | findings |",
+              "|---|---|---|---|---|---|---|---|"]
     for f in doc["functions"]:
         rv = f["runtime_verdict"] or {}
-        lines.append(f"| {_md(f['name'])} | {_md(f['region'])} | {_md(f['version'])} | {_md(f['status'])}"
+        lines.append(f"| {_md(f['account'])} | {_md(f['name'])} | {_md(f['region'])} | {_md(f['version'])} | {_md(f['status'])}"
                      f"{(': ' + _md(f['reason'])) if f['reason'] else ''} | {_md(f['runtime'])} {_md(rv.get('status', ''))} | "
                      f"{_md(f['signing']['verdict'] or '')} | {len(f['findings'])} |")
     failed = [r for r in doc["regions"] if r["status"] != "scanned"]
     if failed:
-        lines += ["", "Regions not scanned: " + ", ".join(f"{_md(r['region'])} ({_md(r['reason'])})" for r in failed)]
+        lines += ["", "Regions not scanned: " + ", ".join(f"{_md(r.get('account', ''))}/{_md(r['region'])} ({_md(r['reason'])})" for r in failed)]
+    bad = [a for a in doc["accounts"] if a["status"] != "scanned"]
+    if bad:
+        lines += ["", "Accounts not scanned: " + ", ".join(f"{_md(a['account'])} ({_md(a['status'])}: {_md(a['reason'])})" for a in bad)]
     return "\n".join(lines) + "\n"

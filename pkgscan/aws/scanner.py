@@ -134,11 +134,36 @@ class LambdaScanner:
         self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._lock = threading.Lock()
         self.stats = defaultdict(int)
+        self.function_filter = None
+        self.tag_filter: tuple = ()
         self._signing = None
         if self.opt.verify_signing:
             from ..signing import SigningLookup
 
             self._signing = SigningLookup(lambda r: ctx.client("lambda", r), lambda r: ctx.client("signer", r))
+
+    def with_context(self, ctx: AwsContext, function_filter=None, tag_filter=()) -> "LambdaScanner":
+        """The same scanner (shared de-duplication, cache, sources, statistics) for another account."""
+        import copy
+
+        other = copy.copy(self)
+        other.ctx = ctx
+        other.function_filter = function_filter
+        other.tag_filter = tuple(tag_filter or ())
+        if self._signing is not None:
+            from ..signing import SigningLookup
+
+            other._signing = SigningLookup(lambda r: ctx.client("lambda", r), lambda r: ctx.client("signer", r))
+        return other
+
+    def _selected(self, region: str, cfg: dict) -> bool:
+        if self.function_filter is not None and not self.function_filter(cfg.get("FunctionName", "")):
+            return False
+        if self.tag_filter:
+            arn = ":".join(cfg.get("FunctionArn", "").split(":")[:7])
+            tags = self.ctx.client("lambda", region).list_tags(Resource=arn).get("Tags", {})
+            return all(k in tags and (v == "*" or tags[k] == v) for k, v in self.tag_filter)
+        return True
 
     # ------------------------------------------------------------------ listing
     def enabled_regions(self) -> list[str]:
@@ -392,6 +417,8 @@ class LambdaScanner:
                 if err:
                     result.warnings.append(f"{region}: {err}")
         work = [(region, cfg) for region, (fns, _l) in sorted(listings.items()) for cfg in fns]
+        if self.function_filter is not None or self.tag_filter:
+            work = [(region, cfg) for region, cfg in work if self._selected(region, cfg)]
         self.progress.start(len(work), "functions")
 
         def do(item):

@@ -81,6 +81,13 @@ def _licenses(values: tuple[str, ...]):
     return [_license(v) for v in values]
 
 
+def _occurrences(c) -> list[Occurrence]:
+    """Evidence occurrences with stable bom-refs: the library orders occurrences by bom-ref first,
+    and a generated (random) one would make the output differ from run to run."""
+    locs = sorted({clean(o.location) for o in c.occurrences})
+    return [Occurrence(location=loc, bom_ref=f"{c.purl}#occurrence-{n}") for n, loc in enumerate(locs, 1)]
+
+
 def build_bom(
     inv: Inventory,
     *,
@@ -133,7 +140,7 @@ def build_bom(
             bom_ref=c.purl,
             description=clean(c.description) or None,
             licenses=_licenses(c.licenses),
-            evidence=ComponentEvidence(occurrences=[Occurrence(location=clean(o.location)) for o in c.occurrences]),
+            evidence=ComponentEvidence(occurrences=_occurrences(c)),
             properties=properties,
         )
         bom.components.add(comp)

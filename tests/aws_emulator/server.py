@@ -177,6 +177,8 @@ class Emulator:
         self._local = threading.local()
         self._session = None
         self._session_lock = threading.Lock()
+        #: access keys issued by AssumeRole -> the role's account
+        self._assumed: dict[str, str] = {}
         #: tracebacks of exceptions inside the emulator itself (tests should assert it stays empty)
         self.bugs: list[str] = []
         self.moto_port = 0
@@ -271,7 +273,20 @@ class Emulator:
     def account_for(self, access_key: str | None) -> str:
         if access_key and len(access_key) == 12 and access_key.isdigit():
             return access_key
+        if access_key and access_key in self._assumed:
+            return self._assumed[access_key]
         return self.account_id
+
+    def _remember_assumed_role(self, info: RequestInfo, body: bytes) -> None:
+        """Credentials from AssumeRole act in the role's account (as they do in AWS)."""
+        import re as _re
+
+        params = parse_qs(info.body.decode("utf-8", "replace"))
+        role_arn = (params.get("RoleArn") or [""])[0]
+        parts = role_arn.split(":")
+        key = _re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", body)
+        if len(parts) > 4 and parts[4].isdigit() and key:
+            self._assumed[key.group(1).decode()] = parts[4]
 
     # ------------------------------------------------------------------ moto access
     def s3_get(self, account: str, bucket: str, key: str, version: str | None = None) -> bytes | None:
@@ -438,6 +453,8 @@ class Emulator:
             else:
                 call.handled_by = "moto"
                 status, rheaders, rbody = self.forward(info)
+                if info.service == "sts" and info.operation == "AssumeRole" and status == 200:
+                    self._remember_assumed_role(info, rbody)
             rheaders.setdefault("x-amzn-RequestId", info.request_id)
         except ApiError as e:
             status, rheaders, rbody = render_error(info, e)

@@ -1,0 +1,183 @@
+"""Organization-wide scans, shards and merge, and the AWS commands as a user runs them (subprocesses).
+
+A small emulated organization: the management account plus member accounts that hold functions and
+layers in two regions.  4 shards run as separate processes; their merged output must equal what one
+process writes: the same summary and the same SBOM files, byte for byte (SOURCE_DATE_EPOCH set).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .aws_emulator import build_account
+from .aws_emulator.server import Emulator
+from .conftest import SAMPLES
+
+pytestmark = pytest.mark.slow
+REGIONS = ("us-east-1", "eu-west-1")
+ROLE = "PkgscanScanner"
+
+
+def _lambda_role(emu, account):
+    iam = emu.client("iam", account=account)
+    return iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+
+
+def _add_file(data: bytes, name: str, content: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO(data)
+    with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, content)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def org(tmp_path_factory):
+    with Emulator() as emu:
+        orgs = emu.client("organizations", "us-east-1")
+        orgs.create_organization(FeatureSet="ALL")
+        members = [orgs.create_account(AccountName=f"m{i}", Email=f"m{i}@example.com")["CreateAccountStatus"]["AccountId"]
+                   for i in range(3)]
+        members = sorted(a["Id"] for p in orgs.get_paginator("list_accounts").paginate() for a in p["Accounts"]
+                         if a["Id"] != emu.account_id)
+        py = (SAMPLES / "python-function.zip").read_bytes()
+        node = (SAMPLES / "node-function.zip").read_bytes()
+        layer = (SAMPLES / "python-layer-sitepackages.zip").read_bytes()
+        functions = 0
+        for n, acct in enumerate(members[:3]):
+            role = _lambda_role(emu, acct)
+            for region in REGIONS:
+                lam = emu.client("lambda", region, account=acct)
+                lv = lam.publish_layer_version(LayerName="shared", Content={"ZipFile": layer},
+                                               CompatibleRuntimes=["python3.12"])["LayerVersionArn"]
+                for i in range(4):
+                    code = _add_file(py if i % 2 == 0 else node, "variant.txt", f"{acct}-{i % 3}".encode())
+                    lam.create_function(FunctionName=f"fn-{n}-{i}", Role=role, Code={"ZipFile": code},
+                                        Runtime="python3.12" if i % 2 == 0 else "nodejs22.x",
+                                        Handler="index.handler", Layers=[lv] if i % 2 == 0 else [])
+                    functions += 1
+        db = tmp_path_factory.mktemp("db")
+        env = {**os.environ, **emu.env(), "SOURCE_DATE_EPOCH": "1700000000", "PKGSCAN_DB_DIR": str(db),
+               "PKGSCAN_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+        r = subprocess.run([sys.executable, "-m", "pkgscan", "db", "import", str(SAMPLES / "advisories" / "PyPI-all.zip"),
+                            str(SAMPLES / "advisories" / "npm-all.zip")], env=env, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        yield emu, members, functions, env
+
+
+def _pkgscan(env, *args, cwd=None):
+    return subprocess.Popen([sys.executable, "-m", "pkgscan", *args], env=env, cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _tree(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*"))
+            if p.is_file() and p.name != "stats.json"}
+
+
+def test_four_shards_merged_equal_one_process(org, tmp_path):
+    emu, members, functions, env = org
+    common = ["account", "--org", "--role-name", ROLE, "--regions", ",".join(REGIONS), "--no-cache", "-q",
+              "--format", "json", "-o", os.devnull]
+    t0 = time.perf_counter()
+    single = _pkgscan(env, *common, "--out-dir", str(tmp_path / "single"))
+    out, err = single.communicate(timeout=600)
+    t_single = time.perf_counter() - t0
+    assert single.returncode == 0, err
+    t0 = time.perf_counter()
+    shards = [_pkgscan(env, *common, "--shard", f"{i}/4", "--out-dir", str(tmp_path / f"shard-{i}")) for i in range(4)]
+    for p in shards:
+        _o, e = p.communicate(timeout=600)
+        assert p.returncode == 0, e
+    merge = _pkgscan(env, "merge", *[str(tmp_path / f"shard-{i}") for i in range(4)], "--out-dir", str(tmp_path / "merged"))
+    _o, e = merge.communicate(timeout=120)
+    t_sharded = time.perf_counter() - t0
+    assert merge.returncode == 0, e
+    a, b = _tree(tmp_path / "single"), _tree(tmp_path / "merged")
+    assert sorted(a) == sorted(b)
+    assert a == b
+    summary = json.loads(a["summary.json"])
+    assert summary["counts"]["functions"] == functions
+    assert {x["account"] for x in summary["accounts"]} == set(members) | {emu.account_id}
+    assert all(x["status"] == "scanned" for x in summary["accounts"])
+    assert len([k for k in a if k.startswith("functions/")]) == functions
+    # the shards really split the work: each scanned a part, none all of it
+    parts = [len(list((tmp_path / f"shard-{i}" / "parts").glob("*.json"))) for i in range(4)]
+    assert sum(parts) == len(list((tmp_path / "single" / "parts").glob("*.json"))) and max(parts) < sum(parts)
+    (Path(__file__).parent / ".." / "bench").resolve()
+    print(f"\norg scan: 1 process {t_single:.2f}s, 4 shards + merge {t_sharded:.2f}s")
+
+
+def test_shard_index_from_the_batch_environment(org, tmp_path):
+    emu, members, functions, env = org
+    e = {**env, "JOB_COMPLETION_INDEX": "1"}
+    p = _pkgscan(e, "account", "--org", "--role-name", ROLE, "--regions", "us-east-1", "--shard-count", "2",
+                 "--no-cache", "--no-vulns", "-q", "--format", "json")
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    doc = json.loads(out)
+    units = sorted((a, "us-east-1") for a in set(members) | {emu.account_id})
+    mine = {a for a, _r in units[1::2]}
+    assert {f["account"] for f in doc["functions"]} <= mine
+    bad = _pkgscan(env, "account", "--shard", "4/4", "--no-vulns", "-q")
+    _o, err = bad.communicate(timeout=60)
+    assert bad.returncode == 2 and "index must be in 0..3" in err
+
+
+def test_filters(org):
+    emu, members, functions, env = org
+    p = _pkgscan(env, "account", "--org", "--role-name", ROLE, "--regions", ",".join(REGIONS),
+                 "--include-account", members[0], "--exclude-region", "eu-*", "--function", "fn-0-[02]",
+                 "--no-cache", "--no-vulns", "-q", "--format", "json")
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    doc = json.loads(out)
+    assert {(f["account"], f["region"], f["name"]) for f in doc["functions"]} == \
+        {(members[0], "us-east-1", "fn-0-0"), (members[0], "us-east-1", "fn-0-2")}
+
+
+def test_lambda_and_layer_commands(org, tmp_path):
+    emu, members, functions, env = org
+    e = {**env, "AWS_ACCESS_KEY_ID": members[0]}  # a 12-digit key acts in that account (emulator)
+    p = _pkgscan(e, "lambda", "fn-0-0", "--region", "us-east-1", "--no-cache", "-q", "--format", "json",
+                 "--fail-on", "critical")
+    out, err = p.communicate(timeout=300)
+    doc = json.loads(out)
+    [fn] = doc["functions"]
+    assert fn["name"] == "fn-0-0" and fn["status"] == "scanned"
+    assert "PYSEC-2018-28" in {x["id"] for x in fn["findings"]}
+    assert p.returncode == 0  # nothing critical in python-function + the layer
+    assert fn["effective_runtime"]["shadowed"]  # requests 2.20.0 of the layer is shadowed by the function's
+    assert doc["layers"] and doc["layers"][0]["status"] == "scanned"
+    p = _pkgscan(e, "lambda", "fn-0-0", "--region", "us-east-1", "--no-cache", "-q", "--format", "json",
+                 "--fail-on", "high")
+    _o, _e = p.communicate(timeout=300)
+    assert p.returncode == 1
+    layer_arn = fn["layers"][0]
+    p = _pkgscan(e, "layer", layer_arn, "--no-cache", "-q", "--format", "json")
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    assert json.loads(out)["layers"][0]["arn"] == layer_arn
+    # untrusted layer provenance
+    p = _pkgscan(e, "lambda", "fn-0-0", "--region", "us-east-1", "--no-cache", "-q", "--format", "json",
+                 "--trusted-layer-account", "999999999999", "--no-vulns")
+    out, _err = p.communicate(timeout=300)
+    assert json.loads(out)["functions"][0]["untrusted_layers"] == [layer_arn]
+
+
+def test_missing_function_is_a_clear_error(org):
+    emu, members, functions, env = org
+    p = _pkgscan(env, "lambda", "no-such-function", "--region", "us-east-1", "--no-vulns", "-q")
+    _o, err = p.communicate(timeout=120)
+    assert p.returncode == 2
+    assert err.count("\n") == 1 and err.startswith("pkgscan: error:") and "ResourceNotFound" in err
