@@ -27,6 +27,10 @@ def aws_options(f):
         click.option("--role-arn", help="Assume this role first."),
         click.option("--external-id", help="External ID for --role-arn."),
         click.option("--endpoint-url", help="AWS endpoint (emulators)."),
+        click.option("--retry-mode", type=click.Choice(["standard", "adaptive"]), default="standard", show_default=True,
+                     help="botocore retry mode; adaptive also slows the request rate after throttling."),
+        click.option("--max-attempts", type=click.IntRange(1, 50), default=10, show_default=True,
+                     help="Attempts per API call (throttling and 5xx are retried with backoff)."),
         click.option("--db", "db_dir", type=click.Path(file_okay=False), envvar="PKGSCAN_DB_DIR",
                      help="Offline advisory database [env PKGSCAN_DB_DIR]."),
         click.option("--osv-api", metavar="URL", help="Use the OSV API instead of the offline database."),
@@ -61,7 +65,8 @@ def _setup(kw: dict):
     from .aws.session import AwsContext, AwsOptions
 
     ctx = AwsContext(AwsOptions(profile=kw["profile"], region=kw["region"], endpoint_url=kw["endpoint_url"],
-                                role_arn=kw["role_arn"], external_id=kw["external_id"]))
+                                role_arn=kw["role_arn"], external_id=kw["external_id"],
+                                retry_mode=kw["retry_mode"], max_attempts=kw["max_attempts"]))
     sources = []
     if not kw["no_vulns"]:
         from .scan import vulnerability_sources

@@ -24,7 +24,7 @@ class AwsOptions:
     role_arn: str | None = None
     external_id: str | None = None
     role_session_name: str = "pkgscan"
-    retry_mode: str = "adaptive"  # client-side rate limiting for GetFunction's 100 req/s account limit
+    retry_mode: str = "standard"  # or "adaptive": client-side rate limiting after throttling
     max_attempts: int = 10
     max_pool: int = 32
 

@@ -1,0 +1,147 @@
+"""Benchmark a whole-account scan against the emulated AWS account of the tests (loopback only).
+
+    python bench/bench_account.py [--repeat 3]
+
+The account: 200 functions in 3 regions (one throttled, one access-denied), 20 layers shared among
+them, signed / unsigned / revoked code, an image function, an expired URL and a corrupted download
+(tests/aws_emulator/scenario.py).  ``pkgscan account`` runs as a separate process (so its peak RSS is
+its own) with a cold code cache, then again with the warm cache.  Baselines measured in the same run:
+
+  list      ListFunctions over every region (the least any scan must do)
+  download  GetFunction + download of every distinct zip once, 8 in parallel (the floor of a cold scan)
+
+Reports wall time (median), API calls and bytes downloaded (counted by the emulator), peak RSS.
+Writes bench/results-account.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.aws_emulator import arm_faults, build_account  # noqa: E402
+from tests.aws_emulator.server import Emulator  # noqa: E402
+
+
+def run_cli(env: dict, args: list[str]) -> tuple[float, int, subprocess.CompletedProcess]:
+    """Wall seconds and peak RSS (KiB) of one pkgscan process."""
+    time_bin = "/usr/bin/time"
+    cmd = [sys.executable, "-m", "pkgscan", *args]
+    rss = 0
+    t0 = time.perf_counter()
+    if os.path.exists(time_bin):
+        with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+            proc = subprocess.run([time_bin, "-f", "%M", "-o", tf.name, *cmd], env=env, capture_output=True, text=True)
+            wall = time.perf_counter() - t0
+            try:
+                rss = int(tf.read().strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                rss = 0
+    else:
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+    return wall, rss, proc
+
+
+def baseline_list(emu, manifest) -> float:
+    t0 = time.perf_counter()
+    for region in manifest.regions:
+        lam = emu.client("lambda", region)
+        try:
+            for _page in lam.get_paginator("list_functions").paginate():
+                pass
+        except Exception:  # the denied region
+            pass
+    return time.perf_counter() - t0
+
+
+def baseline_download(emu, manifest) -> tuple[float, int]:
+    import requests
+
+    targets = {}
+    for f in manifest.latest():
+        if f.expected_status == "scanned":
+            targets.setdefault(f.code_sha256, f)
+    t0 = time.perf_counter()
+
+    def get(f):
+        lam = emu.client("lambda", f.region)
+        url = lam.get_function(FunctionName=f.function_arn)["Code"]["Location"]
+        for _ in range(3):
+            r = requests.get(url, timeout=60)
+            if r.status_code == 200:
+                return len(r.content)
+            url = lam.get_function(FunctionName=f.function_arn)["Code"]["Location"]
+        return 0
+
+    with ThreadPoolExecutor(8) as pool:
+        total = sum(pool.map(get, targets.values()))
+    return time.perf_counter() - t0, total
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, Emulator() as emu:
+        tmp = Path(tmp)
+        manifest = build_account(emu)
+        db = tmp / "db"
+        env = {**os.environ, **emu.env(), "PKGSCAN_DB_DIR": str(db), "SOURCE_DATE_EPOCH": "1700000000"}
+        subprocess.run([sys.executable, "-m", "pkgscan", "db", "import",
+                        str(ROOT / "sample_packages/advisories/PyPI-all.zip"),
+                        str(ROOT / "sample_packages/advisories/npm-all.zip")], env=env, check=True, capture_output=True)
+        rows = {}
+        for label in ("cold", "warm"):
+            walls, rsss, calls, nbytes, dls = [], [], [], [], []
+            for i in range(args.repeat):
+                cache = tmp / f"cache-{i}"
+                if label == "warm":  # fill the cache first
+                    arm_faults(emu, manifest)
+                    run_cli({**env, "PKGSCAN_CACHE_DIR": str(cache)},
+                            ["account", "--regions", ",".join(manifest.regions), "-q", "-f", "json", "-o", os.devnull])
+                arm_faults(emu, manifest)
+                emu.log.clear()
+                wall, rss, proc = run_cli({**env, "PKGSCAN_CACHE_DIR": str(cache)},
+                                          ["account", "--regions", ",".join(manifest.regions), "-q",
+                                           "--out-dir", str(tmp / f"out-{label}-{i}"), "-f", "json", "-o", os.devnull])
+                if proc.returncode not in (0, 1):
+                    print(proc.stderr, file=sys.stderr)
+                    return 2
+                walls.append(wall)
+                rsss.append(rss)
+                calls.append(len(emu.log.api_calls()))
+                downloads = [d for d in emu.log.download_list() if d.complete]
+                dls.append(len(downloads))
+                nbytes.append(sum(d.size for d in downloads))
+            rows[label] = {"wall_s": statistics.median(walls), "peak_rss_mib": max(rsss) / 1024,
+                           "api_calls": statistics.median(calls), "downloads": statistics.median(dls),
+                           "bytes_downloaded": statistics.median(nbytes)}
+        emu.faults.clear()  # the baselines are floors: no throttling, no broken downloads
+        t_list = statistics.median(baseline_list(emu, manifest) for _ in range(args.repeat))
+        t_dl, dl_bytes = baseline_download(emu, manifest)
+    print(f"pkgscan account scan of the emulated account: {len(manifest.functions)} function versions, "
+          f"{len(manifest.layers)} layer versions, 3 regions; median of {args.repeat}")
+    print(f"{'run':<8}{'wall s':>9}{'x list':>9}{'x download':>12}{'API calls':>11}{'downloads':>11}{'bytes':>12}{'peak RSS MiB':>14}")
+    for label, r in rows.items():
+        print(f"{label:<8}{r['wall_s']:>9.2f}{r['wall_s'] / t_list:>9.1f}{r['wall_s'] / t_dl:>12.1f}{r['api_calls']:>11.0f}"
+              f"{r['downloads']:>11.0f}{r['bytes_downloaded']:>12,.0f}{r['peak_rss_mib']:>14.1f}")
+    print(f"baselines: list {t_list:.2f} s; download every distinct zip once {t_dl:.2f} s ({dl_bytes:,} bytes)")
+    out = {"rows": rows, "baseline_list_s": t_list, "baseline_download_s": t_dl, "baseline_download_bytes": dl_bytes,
+           "functions": len(manifest.functions), "layers": len(manifest.layers)}
+    (ROOT / "bench" / "results-account.json").write_text(json.dumps(out, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
