@@ -181,3 +181,16 @@ def test_missing_function_is_a_clear_error(org):
     _o, err = p.communicate(timeout=120)
     assert p.returncode == 2
     assert err.count("\n") == 1 and err.startswith("pkgscan: error:") and "ResourceNotFound" in err
+
+
+def test_role_arn_and_external_id(org):
+    emu, members, functions, env = org
+    role = f"arn:aws:iam::{members[1]}:role/Scanner"
+    p = _pkgscan(env, "account", "--role-arn", role, "--external-id", "ext-123", "--regions", "us-east-1",
+                 "--no-vulns", "--no-cache", "-q", "--format", "json")
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    doc = json.loads(out)
+    assert {f["account"] for f in doc["functions"]} == {members[1]}
+    assume = [c for c in emu.log.api_calls(service="sts", operation="AssumeRole")]
+    assert any(c.params.get("RoleArn") == role or role in json.dumps(c.params) for c in assume)
