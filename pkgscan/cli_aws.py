@@ -49,7 +49,8 @@ def aws_options(f):
         click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
                      help="Report on stdout (default: table on a terminal, json otherwise)."),
         click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here."),
-        click.option("--out-dir", type=click.Path(file_okay=False), help="Write SBOMs and summaries here."),
+        click.option("--out-dir", type=click.Path(file_okay=False),
+                     help="Write SBOMs and summaries here; '{shard}' in it stands for the shard index."),
         click.option("--spec-version", type=click.Choice(["1.4", "1.5", "1.6"]), default="1.6", show_default=True),
         click.option("-q", "--quiet", is_flag=True, help="No progress or warnings."),
     ]
@@ -253,6 +254,10 @@ def register(main: click.Group) -> None:
         else:
             region_list = [scanner.ctx.default_region]
         spec = fleet.parse_shard(shard, shard_count)
+        if kw["out_dir"] and "{shard}" in kw["out_dir"]:  # batch engines cannot put the index in a path
+            if spec is None:
+                raise click.UsageError("--out-dir with {shard} needs --shard or --shard-count")
+            kw["out_dir"] = kw["out_dir"].replace("{shard}", str(spec[0]))
         p = fleet.plan(scanner.ctx, org=org, role_name=role_name, external_id=kw["external_id"],
                        regions=region_list, filters=filters, workers=min(8, kw["workers"]))
         units = fleet.shard(p.units, spec)
@@ -269,7 +274,10 @@ def register(main: click.Group) -> None:
                   show_default=True, help="Also print the merged summary.")
     @_guard
     def merge_cmd(shard_dirs, out_dir, fmt):
-        """Combine the --out-dir results of shards into one, as a single process would have written it."""
+        """Combine the --out-dir results of shards into one, as a single process would have written it.
+
+        Each argument is a shard's --out-dir, or a run directory holding shard-* directories.
+        """
         from .aws import fleet
         from .aws import results as res
 

@@ -197,10 +197,18 @@ def write_fleet(results: list[AccountResult], accounts: list[dict], out_dir: str
 def merge(shard_dirs: list[str | Path], out_dir: str | Path) -> dict:
     """Combine shard output directories into one, as a single process would have written it."""
     out = Path(out_dir)
+    expanded: list[Path] = []
+    for d in map(Path, shard_dirs):
+        if not (d / "parts").is_dir() and any(d.glob("shard-*/parts")):
+            expanded.extend(sorted(p.parent for p in d.glob("shard-*/parts")))  # a run directory
+        else:
+            expanded.append(d)
+    if out.resolve() in {d.resolve() for d in expanded}:
+        raise InputError("--out-dir must not be one of the shard directories")
     out.mkdir(parents=True, exist_ok=True)
     docs = []
     stats: dict = {}
-    for d in shard_dirs:
+    for d in expanded:
         d = Path(d)
         parts = sorted((d / "parts").glob("*.json"))
         if not parts:

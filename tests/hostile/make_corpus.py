@@ -959,9 +959,22 @@ def _scan_main(argv: list[str]) -> int:
     except BaseException as exc:  # noqa: BLE001 - the point is to report anything at all
         res = {"status": "crash", "error_class": type(exc).__name__, "message": str(exc)[:2000],
                "traceback": traceback.format_exc()[-4000:]}
-    res["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    res["maxrss_kb"] = _peak_rss_kb()
     sys.stdout.write(json.dumps(res) + "\n")
     return 0
+
+
+def _peak_rss_kb() -> int:
+    """This process's own peak RSS.  ru_maxrss survives exec on Linux, so a child of a large parent
+    (a long pytest run) would report the parent's size; VmHWM belongs to the new address space."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def main(argv: list[str] | None = None) -> int:
