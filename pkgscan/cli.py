@@ -52,7 +52,8 @@ def main() -> None:
 @main.command()
 @click.argument("path", type=click.Path(path_type=str))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=str), help="Write here (default: stdout).")
-@click.option("--format", "fmt", type=click.Choice(["cyclonedx-json", "cyclonedx-xml"]), default="cyclonedx-json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["cyclonedx-json", "cyclonedx-xml", "spdx-json"]),
+              default="cyclonedx-json", show_default=True, help="spdx-json is SPDX 2.3, validated with spdx-tools.")
 @click.option("--spec-version", type=click.Choice(["1.4", "1.5", "1.6"]), default="1.6", show_default=True)
 @click.option("--layout", type=click.Choice(["function", "layer"]), help="Override the detected layout.")
 @click.option("--name", help="Name of the root component (default: the file name).")
@@ -75,8 +76,13 @@ def sbom(path: str, output: str | None, fmt: str, spec_version: str, layout: str
             from datetime import timezone
 
             timestamp = timestamp.replace(tzinfo=timezone.utc)
-        text = serialize(build_bom(inv, name=name, version=version, timestamp=timestamp, serial_number=serial_number),
-                         fmt, spec_version, validate=validate)
+        if fmt == "spdx-json":
+            from .report.spdx import render_spdx
+
+            text = render_spdx(inv, name=name, version=version, created=timestamp)
+        else:
+            text = serialize(build_bom(inv, name=name, version=version, timestamp=timestamp,
+                                       serial_number=serial_number), fmt, spec_version, validate=validate)
     except (PkgscanError, ValueError) as exc:
         _fail(str(exc))
         return
@@ -179,6 +185,31 @@ def scan(path: str, fmt: str | None, output: str | None, db_dir: str | None, osv
     sys.exit(policy.exit_code(result.findings, fail_on))
 
 
+@main.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (default: stdout).")
+@click.option("--fail-on-new", type=click.Choice(["low", "medium", "high", "critical", "any"]),
+              help="Exit 1 when a vulnerability at or above this severity is introduced.")
+def diff(old: str, new: str, fmt: str, output: str | None, fail_on_new: str | None) -> None:
+    """Compare two SBOMs (CycloneDX or SPDX JSON) or two scan JSON reports.
+
+    Components added, removed and changed; vulnerabilities introduced and fixed.
+    Exit codes: 0, 1 (--fail-on-new), 2 error.
+    """
+    from . import diff as d
+
+    try:
+        result = d.diff(d.load_side(old), d.load_side(new))
+    except (PkgscanError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    render = {"text": d.render_text, "json": d.render_json, "markdown": d.render_markdown}[fmt]
+    _write(render(result), output)
+    sys.exit(d.gate(result, fail_on_new))
+
+
 @main.group()
 def db() -> None:
     """Manage the offline advisory database."""
@@ -275,9 +306,10 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _register_aws() -> None:
-    from .cli_aws import register
+    from .cli_aws import register, register_verify
 
     register(main)
+    register_verify(main)
 
 
 _register_aws()

@@ -288,3 +288,73 @@ def register(main: click.Group) -> None:
             sys.stdout.write(res.markdown(doc))
         elif fmt == "table":
             sys.stdout.write(_table(doc, shutil.get_terminal_size((120, 40)).columns))
+
+
+def register_verify(main: click.Group) -> None:
+    @main.command("verify")
+    @click.option("--sbom", "sbom_path", required=True, type=click.Path(exists=True, dir_okay=False),
+                  help="The SBOM of the released artifact (CycloneDX or SPDX JSON).")
+    @click.argument("path", required=False, type=click.Path(exists=True))
+    @click.option("--function", "function", help="Compare the deployed code of this Lambda function (name or ARN).")
+    @click.option("--qualifier", help="With --function: version or alias.")
+    @click.option("--profile", help="AWS profile.")
+    @click.option("--region", help="AWS region.")
+    @click.option("--role-arn", help="Assume this role first.")
+    @click.option("--external-id", help="External ID for --role-arn.")
+    @click.option("--endpoint-url", help="AWS endpoint (emulators).")
+    @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @_guard
+    def verify_cmd(sbom_path, path, function, qualifier, profile, region, role_arn, external_id, endpoint_url, fmt):
+        """Does the deployed code (or a zip) match the artifact an SBOM describes?
+
+        The hash first; on a mismatch, the component differences.  Exit 0 match, 1 drift, 2 error.
+        """
+        from .diff import render_text
+        from .scan import scan_path
+        from .verify import verify_sbom
+
+        if bool(path) == bool(function):
+            raise click.UsageError("give either PATH or --function")
+        if path:
+            inv = scan_path(path)
+            result = verify_sbom(sbom_path, artifact_sha256=inv.artifact.sha256, inventory=inv)
+        else:
+            from .aws.download import Downloader
+            from .aws.session import AwsContext, AwsOptions
+
+            ctx = AwsContext(AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url,
+                                        role_arn=role_arn, external_id=external_id))
+            lam = ctx.client("lambda", region)
+            kw = {"FunctionName": function, **({"Qualifier": qualifier} if qualifier else {})}
+            first = lam.get_function(**kw)
+            sha = first["Configuration"].get("CodeSha256", "")
+            state = {"loc": first.get("Code", {}).get("Location")}
+
+            def location() -> str:
+                loc, state["loc"] = state["loc"], None
+                return loc or lam.get_function(**kw)["Code"]["Location"]
+
+            def current_inventory():
+                import os as _os
+
+                got = Downloader().fetch(location, sha, function)
+                try:
+                    return scan_path(got.path, layout="function")
+                finally:
+                    _os.unlink(got.path)
+
+            result = verify_sbom(sbom_path, artifact_sha256=sha, inventory=current_inventory)
+        if fmt == "json":
+            doc = {"status": result.status, "method": result.method, "reasons": list(result.reasons)}
+            if result.component_diff is not None:
+                from .diff import render_json
+
+                doc["component_diff"] = json.loads(render_json(result.component_diff))
+            sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        else:
+            sys.stdout.write(f"{result.status}\n")
+            for r in result.reasons:
+                sys.stdout.write(f"  {neutralize(r, multiline=False)}\n")
+            if result.component_diff is not None:
+                sys.stdout.write(render_text(result.component_diff))
+        sys.exit(result.exit_code)

@@ -194,3 +194,32 @@ def test_role_arn_and_external_id(org):
     assert {f["account"] for f in doc["functions"]} == {members[1]}
     assume = [c for c in emu.log.api_calls(service="sts", operation="AssumeRole")]
     assert any(c.params.get("RoleArn") == role or role in json.dumps(c.params) for c in assume)
+
+
+def test_verify_deployed_function_against_its_sbom(org, tmp_path):
+    import base64
+    import hashlib
+
+    emu, members, functions, env = org
+    e = {**env, "AWS_ACCESS_KEY_ID": members[0]}
+    lam = emu.client("lambda", "us-east-1", account=members[0])
+    url = lam.get_function(FunctionName="fn-0-0")["Code"]["Location"]
+    import requests
+
+    code = requests.get(url, timeout=30).content
+    (tmp_path / "fn.zip").write_bytes(code)
+    assert base64.b64encode(hashlib.sha256(code).digest()).decode() == \
+        lam.get_function(FunctionName="fn-0-0")["Configuration"]["CodeSha256"]
+    same, other = tmp_path / "same.cdx.json", tmp_path / "other.cdx.json"
+    for sbom, z in ((same, tmp_path / "fn.zip"), (other, SAMPLES / "python-function.zip")):
+        p = _pkgscan(e, "sbom", str(z), "-o", str(sbom))
+        assert p.wait(timeout=120) == 0
+    p = _pkgscan(e, "verify", "--sbom", str(same), "--function", "fn-0-0", "--region", "us-east-1")
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, (out, err)
+    downloads_before = len(emu.log.download_list())
+    p = _pkgscan(e, "verify", "--sbom", str(other), "--function", "fn-0-0", "--region", "us-east-1")
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 1, (out, err)
+    assert out.startswith("drift") and "SHA-256 differs" in out
+    assert len(emu.log.download_list()) == downloads_before + 1  # drift: the code is fetched to diff components

@@ -55,6 +55,9 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _PURL_OK = re.compile(r"^pkg:.+(\/.+)?\/.+(@.+)?(\?.+)?(#.+)?$")
 #: longer license strings are license texts, not expressions
 _MAX_LICENSE_EXPRESSION = 512
+#: spdx-tools' validator is quadratic in the number of elements: larger documents are validated
+#: in slices of this many component packages (see :func:`_validate`)
+_VALIDATION_SLICE = 100
 
 
 class SpdxValidationError(RuntimeError):
@@ -244,6 +247,50 @@ def build_document(
     return Document(creation_info=info, packages=packages, relationships=relationships)
 
 
+def _validate(document: Document) -> list:
+    """spdx-tools' ``validate_full_spdx_document`` on the document, or for a large one on slices.
+
+    Each slice is a valid-shaped document of its own: the creation info, the artifact package, a
+    slice of the component packages plus every package their relationships point at, the
+    DESCRIBES relationship, the artifact's CONTAINS of the slice and the slice's own
+    relationships.  So every package and every relationship is validated in a document that holds
+    both ends of each relationship; uniqueness of SPDXIDs across the whole document is checked here.
+    """
+    packages = document.packages
+    if len(packages) <= 2 * _VALIDATION_SLICE:
+        return validate_full_spdx_document(document)
+    messages = []
+    ids = [p.spdx_id for p in packages]
+    if len(set(ids)) != len(ids):
+        messages.append("duplicate SPDXIDs")
+    root, components = packages[0], packages[1:]
+    by_id = {p.spdx_id: p for p in packages}
+    describes = [r for r in document.relationships if r.spdx_element_id == DOCUMENT_ID]
+    by_origin: dict[str, list[Relationship]] = {}
+    contains: dict[str, list[Relationship]] = {}
+    for r in document.relationships:
+        if r.spdx_element_id == DOCUMENT_ID:
+            continue
+        if r.spdx_element_id == root.spdx_id:
+            contains.setdefault(str(r.related_spdx_element_id), []).append(r)
+        else:
+            by_origin.setdefault(r.spdx_element_id, []).append(r)
+    for start in range(0, len(components), _VALIDATION_SLICE):
+        chunk = components[start:start + _VALIDATION_SLICE]
+        in_chunk = {p.spdx_id for p in chunk}
+        rels = list(describes)
+        for p in chunk:
+            rels += contains.get(p.spdx_id, []) + by_origin.get(p.spdx_id, [])
+        extra = sorted({str(r.related_spdx_element_id) for r in rels} - in_chunk - {root.spdx_id})
+        sub = Document(
+            creation_info=document.creation_info,
+            packages=[root, *chunk, *(by_id[i] for i in extra if i in by_id)],
+            relationships=rels,
+        )
+        messages += validate_full_spdx_document(sub)
+    return messages
+
+
 def render_spdx(
     inv: Inventory,
     *,
@@ -258,11 +305,11 @@ def render_spdx(
     if the document does not validate.
     """
     document = build_document(inv, name=name, version=version, created=created)
-    messages = validate_full_spdx_document(document)
+    messages = _validate(document)
     if messages:
-        first = "; ".join(m.validation_message for m in messages[:3])
+        first = "; ".join(getattr(m, "validation_message", str(m)) for m in messages[:3])
         raise SpdxValidationError(f"generated SPDX document is not valid ({len(messages)} problems): {first}")
     out = io.StringIO()
-    write_document_to_stream(document, out, validate=False)
+    write_document_to_stream(document, out, validate=False, drop_duplicates=False)  # none by construction
     text = out.getvalue()
     return text if text.endswith("\n") else text + "\n"
