@@ -43,7 +43,28 @@ def _report_notices(inv, quiet: bool) -> None:
         click.echo(f"pkgscan: warning: ... and {len(inv.notices) - len(shown)} more notices", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Usage errors as one line on stderr (`pkgscan: error: ...`, exit 2), like input errors."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            click.echo(f"pkgscan: error: {_one_line(exc.format_message())}{hint}", err=True)
+            sys.exit(EXIT_ERROR)
+        except click.Abort:
+            click.echo("pkgscan: aborted", err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pkgscan")
 def main() -> None:
     """pkgscan: inventory, SBOM and vulnerability scanning for AWS Lambda deployment packages."""
@@ -130,15 +151,17 @@ def _render(result, fmt: str, spec_version: str, width: int, color: bool) -> str
 @click.option("--source", "sources", type=click.Choice(["osv", "pypi"]), multiple=True,
               help="Extra vulnerability sources: pypi = PyPI's JSON API (as pip-audit), merged by alias.")
 @click.option("--pypi-url", metavar="URL", help="PyPI base URL for --source pypi (default https://pypi.org).")
-@click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical"]),
-              help="Exit 1 when an unsuppressed finding is at or above this severity.")
+@click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "any"]),
+              help="Exit 1 when an unsuppressed finding is at or above this severity "
+                   "(unknown severity meets only 'any'; malicious packages count as critical).")
 @click.option("--ignore-unfixed", is_flag=True, help="Suppress findings that have no fixed version.")
 @click.option("--ignore-file", type=click.Path(exists=True, dir_okay=False, path_type=str),
               help="Ignore rules (.pkgscan-ignore.yaml or pyproject.toml); default: discovered in the current directory.")
 @click.option("--vex", "vex_files", type=click.Path(exists=True, dir_okay=False, path_type=str), multiple=True,
               help="OpenVEX or CycloneDX VEX document; not_affected statements suppress findings.")
 @click.option("--include-withdrawn", is_flag=True, help="Also report withdrawn advisories.")
-@click.option("--max-db-age", type=float, default=7.0, show_default=True, help="Warn when the newest advisory is older (days).")
+@click.option("--max-db-age", type=click.FloatRange(min=0), default=7.0, show_default=True,
+              help="Warn when the newest advisory is older (days).")
 @click.option("--layout", type=click.Choice(["function", "layer"]), help="Override the detected layout.")
 @click.option("--spec-version", type=click.Choice(["1.4", "1.5", "1.6"]), default="1.6", show_default=True,
               help="CycloneDX version for the cyclonedx-* formats.")
@@ -178,7 +201,7 @@ def scan(path: str, fmt: str | None, output: str | None, db_dir: str | None, osv
         _fail(f"{exc.filename or path}: {exc.strerror or exc}")
         return
     _report_notices(inv, quiet)
-    if not quiet:
+    if not quiet and not (fmt == "table" and not output):  # the table shows them itself
         for w in result.warnings:
             click.echo(f"pkgscan: warning: {_one_line(w)}", err=True)
     _write(text, output)
@@ -232,6 +255,8 @@ def db_import(paths: tuple[str, ...], db_dir: str | None) -> None:
                 rep = import_path(w, p)
                 click.echo(f"{_one_line(p)}: {rep.imported} new, {rep.updated} updated, {rep.unchanged} unchanged, "
                            f"{len(rep.skipped)} skipped")
+                if rep.imported + rep.updated + rep.unchanged == 0:
+                    raise PkgscanError(f"{p}: no OSV record found in it (is it an OSV export or a directory of records?)")
                 for name, why in rep.skipped[:20]:
                     click.echo(f"  skipped {_one_line(name)}: {_one_line(why)}", err=True)
                 if len(rep.skipped) > 20:
@@ -265,7 +290,8 @@ def db_update(db_dir: str | None, base_url: str | None, ecosystems: tuple[str, .
 @db.command("status")
 @_db_option
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--max-age", type=float, default=7.0, show_default=True, help="Warn when older than this (days).")
+@click.option("--max-db-age", "--max-age", "max_age", type=click.FloatRange(min=0), default=7.0, show_default=True,
+              help="Warn when the newest advisory is older (days).")
 def db_status(db_dir: str | None, as_json: bool, max_age: float) -> None:
     """Per-ecosystem counts, last modification and age of the local database."""
     import json as _json

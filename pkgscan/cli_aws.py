@@ -40,12 +40,16 @@ def aws_options(f):
         click.option("--trusted-layer-account", "trusted", multiple=True, help="Account whose layers are trusted (repeatable)."),
         click.option("--runtime-data", type=click.Path(exists=True, dir_okay=False), help="Runtime lifecycle override file."),
         click.option("--no-signing", is_flag=True, help="Skip code-signing verification."),
-        click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True),
-        click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical"])),
-        click.option("--ignore-unfixed", is_flag=True),
-        click.option("--ignore-file", type=click.Path(exists=True, dir_okay=False)),
-        click.option("--vex", "vex_files", type=click.Path(exists=True, dir_okay=False), multiple=True),
-        click.option("--include-withdrawn", is_flag=True),
+        click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
+                     help="Parallel API calls and downloads."),
+        click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "any"]),
+                     help="Exit 1 when an unsuppressed finding is at or above this severity."),
+        click.option("--ignore-unfixed", is_flag=True, help="Suppress findings that have no fixed version."),
+        click.option("--ignore-file", type=click.Path(exists=True, dir_okay=False),
+                     help="Ignore rules (.pkgscan-ignore.yaml or pyproject.toml)."),
+        click.option("--vex", "vex_files", type=click.Path(exists=True, dir_okay=False), multiple=True,
+                     help="OpenVEX or CycloneDX VEX document (repeatable)."),
+        click.option("--include-withdrawn", is_flag=True, help="Also report withdrawn advisories."),
         click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
                      help="Report on stdout (default: table on a terminal, json otherwise)."),
         click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here."),
@@ -83,7 +87,14 @@ def _setup(kw: dict):
                        verify_signing=not kw["no_signing"], runtime_table=table)
     cache = None if kw["no_cache"] else CodeCache(kw["cache_dir"], version=__version__)
     mode = "quiet" if kw["quiet"] else ("bar" if sys.stderr.isatty() else "log")
-    return LambdaScanner(ctx, sources=sources, cache=cache, options=opts, progress=Progress(mode))
+    downloader = None
+    if cache is not None:  # downloads go beside the cache (a mounted volume), not to a read-only /tmp
+        from .aws.download import Downloader
+
+        tmp = cache.dir / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        downloader = Downloader(tmp_dir=str(tmp))
+    return LambdaScanner(ctx, sources=sources, cache=cache, downloader=downloader, options=opts, progress=Progress(mode))
 
 
 def _apply_policy(result, kw: dict) -> list[str]:

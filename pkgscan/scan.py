@@ -66,7 +66,7 @@ def scan_path(path: str | os.PathLike[str], layout: str | None = None, limits: L
             if isinstance(digest[0], OSError):
                 raise InputError(f"{path}: cannot read: {digest[0].strerror}")
             return replace(inv, artifact=replace(inv.artifact, sha256=digest[0]))
-        return scan_tree(tree, p.name or str(p), str(p), layout)
+        return scan_tree(tree, p.resolve().name or str(p), str(p), layout)
 
 
 def vulnerability_sources(*, db_dir: str | os.PathLike[str] | None = None, osv_api: str | None = None,
@@ -89,6 +89,11 @@ def vulnerability_sources(*, db_dir: str | os.PathLike[str] | None = None, osv_a
 
         db = AdvisoryDB(db_dir)
         st = db.status()
+        if not st["advisories"]:
+            from .vulns.store import DatabaseError
+
+            raise DatabaseError(f"the advisory database at {db.path} holds no advisories: run 'pkgscan db update' "
+                                "or 'pkgscan db import <OSV all.zip | directory>'")
         sources.append(OfflineSource(db))
         info = DatabaseInfo(
             source=f"offline:{db.path}",
@@ -115,6 +120,12 @@ def scan_vulnerabilities(inv: Inventory, sources, database=None, *, include_with
             f"the advisory database is {database.age_days:.0f} days old (newest advisory); "
             "run 'pkgscan db update' for current data"
         )
+    if database is not None and database.ecosystems:
+        from .vulns.osv import osv_ecosystem
+
+        known = {eco for eco, count, _m in database.ecosystems if count}
+        for eco in sorted({osv_ecosystem(c.ecosystem) for c in inv.components} - known):
+            warnings.append(f"the advisory database has no {eco} advisories: {eco} packages were not checked")
     findings = match(inv, sources, include_withdrawn=include_withdrawn)
     for src in sources:  # e.g. packages PyPI does not know
         warnings.extend(getattr(src, "warnings", ()))

@@ -11,6 +11,9 @@ from .base import CatalogResult, Installed, decode_text, dirname
 from .licenses import classifier_to_spdx, is_exact_classifier
 
 _PYVER = re.compile(r"(?:^|/)lib/python(\d+\.\d+)/site-packages$")
+#: read failures that mean a damaged member (not an attack, not a limit): the directory name still counts
+_DAMAGE = frozenset({"bad-crc", "corrupt-entry", "truncated", "unsupported-compression", "encrypted", "unreadable"})
+_DIST_DIR = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._]*?)-([0-9][A-Za-z0-9.!+_-]*)\.(?:dist-info|egg-info)$", re.IGNORECASE)
 _VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 DEFAULT_PYTHON = "3.12"
 _MAX_METADATA = 8 * 1024 * 1024
@@ -142,10 +145,28 @@ class PythonInstalledCataloger:
         for path in paths:
             data = tree.read_or_note(path, _MAX_METADATA)
             if data is None:
+                # damaged metadata (a bad CRC, say): the directory name still tells name and version;
+                # not for attack patterns (bombs, overlapping entries), whose names prove nothing
+                last = tree.notices[-1] if tree.notices else None
+                if last is not None and last.path == path and last.code in _DAMAGE and not last.suspicious:
+                    inst = self.from_directory_name(path, tree.notices)
+                    if inst is not None:
+                        result.installed.append(inst)
                 continue
             inst = self.parse(path, data, tree.notices)
             if inst is not None:
                 result.installed.append(inst)
+
+    def from_directory_name(self, path: str, notices: list[Notice]) -> Installed | None:
+        """A distribution whose metadata cannot be read is still there: its ``.dist-info`` directory
+        is named ``<name>-<version>.dist-info`` (the wheel spec), so name and version are known."""
+        m = _DIST_DIR.match(path.rsplit("/", 2)[-2]) if path.count("/") >= 1 else None
+        if m is None:
+            return None
+        notices.append(Notice("metadata-from-directory-name", path,
+                              f"metadata unreadable; {m.group(1)} {m.group(2)} taken from the directory name"))
+        root = metadata_root(path)
+        return Installed(ecosystem=PYPI, name=canonicalize_name(m.group(1)), version=m.group(2), location=path, root=root)
 
     def parse(self, path: str, data: bytes, notices: list[Notice]) -> Installed | None:
         h = parse_headers(decode_text(data))

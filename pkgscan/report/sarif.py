@@ -63,7 +63,8 @@ def _help_uri(f: Finding) -> str:
 def _uri(path: str) -> str:
     """A relative URI reference for a path inside the package."""
     path = path.replace("\\", "/").lstrip("/")
-    return quote(path, safe=_URI_SAFE) or "."
+    # names read from a directory may carry undecodable bytes (surrogate escapes): encode them back
+    return quote(path, safe=_URI_SAFE, errors="surrogateescape") or "."
 
 
 def _package_label(f: Finding) -> str:

@@ -136,7 +136,8 @@ def _renderables(result: ScanResult) -> list:
     out: list = []
     art = result.inventory.artifact
     header = Text(f"pkgscan: {single_line(art.name)}", style="bold")
-    header.append(f" ({single_line(art.layout)}, {len(result.inventory.components)} packages)", style="dim")
+    n = len(result.inventory.components)
+    header.append(f" ({single_line(art.layout)}, {n} package{'' if n == 1 else 's'})", style="dim")
     out.append(header)
     for name, version, vid in malicious_packages(result):
         out.append(Text(f"!!! MALICIOUS PACKAGE: {single_line(name)} {single_line(version)} ({single_line(vid)}) "
