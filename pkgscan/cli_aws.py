@@ -50,8 +50,10 @@ def aws_options(f):
         click.option("--vex", "vex_files", type=click.Path(exists=True, dir_okay=False), multiple=True,
                      help="OpenVEX or CycloneDX VEX document (repeatable)."),
         click.option("--include-withdrawn", is_flag=True, help="Also report withdrawn advisories."),
-        click.option("-f", "--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
-                     help="Report on stdout (default: table on a terminal, json otherwise)."),
+        click.option("-f", "--format", "fmt",
+                     type=click.Choice(["table", "json", "markdown", "sarif", "cyclonedx-json", "cyclonedx-xml"]),
+                     help="Report (default: table on a terminal, json otherwise). json and markdown summarize "
+                          "resources; sarif and cyclonedx-* cover every package of the scanned functions."),
         click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here."),
         click.option("--out-dir", type=click.Path(file_okay=False),
                      help="Write SBOMs and summaries here; '{shard}' in it stands for the shard index."),
@@ -178,6 +180,16 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
         text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
     elif fmt == "markdown":
         text = res.markdown(doc)
+    elif fmt == "sarif":
+        from .report.sarif import render as render_sarif
+
+        text = render_sarif(res.fleet_scan_result(results))
+    elif fmt.startswith("cyclonedx"):
+        from .report.cyclonedx import build_bom, serialize
+        from .report.cyclonedx_vulns import add_vulnerabilities
+
+        sr = res.fleet_scan_result(results)
+        text = serialize(add_vulnerabilities(build_bom(sr.inventory), sr), fmt, kw["spec_version"])
     else:
         text = _table(doc, shutil.get_terminal_size((120, 40)).columns)
     if not kw["quiet"]:

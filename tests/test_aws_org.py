@@ -223,3 +223,24 @@ def test_verify_deployed_function_against_its_sbom(org, tmp_path):
     assert p.returncode == 1, (out, err)
     assert out.startswith("drift") and "SHA-256 differs" in out
     assert len(emu.log.download_list()) == downloads_before + 1  # drift: the code is fetched to diff components
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "cyclonedx-json", "markdown", "table"])
+def test_every_report_format_for_live_scans(org, fmt):
+    emu, members, functions, env = org
+    e = {**env, "AWS_ACCESS_KEY_ID": members[0]}
+    p = _pkgscan(e, "lambda", "fn-0-0", "--region", "us-east-1", "--no-cache", "-q", "--format", fmt)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    if fmt == "sarif":
+        doc = json.loads(out)
+        results = doc["runs"][0]["results"]
+        uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in results for loc in r["locations"]}
+        assert any("fn-0-0" in u and "requests-2.19.1.dist-info" in u for u in uris)
+        assert "PYSEC-2018-28" in {r["ruleId"] for r in results}
+    elif fmt == "cyclonedx-json":
+        doc = json.loads(out)
+        assert "pkg:pypi/requests@2.19.1" in {c["purl"] for c in doc["components"]}
+        assert any(v["id"] == "PYSEC-2018-28" for v in doc["vulnerabilities"])
+    else:
+        assert "fn-0-0" in out

@@ -296,3 +296,35 @@ def markdown(doc: dict) -> str:
     if bad:
         lines += ["", "Accounts not scanned: " + ", ".join(f"{_md(a['account'])} ({_md(a['status'])}: {_md(a['reason'])})" for a in bad)]
     return "\n".join(lines) + "\n"
+
+
+def fleet_scan_result(results: list[AccountResult]) -> ScanResult:
+    """Every scanned function (with its layers) as one scan result, for the package-level formats
+    (SARIF, CycloneDX, markdown, the table).  Locations say where each copy lives:
+    ``<account>/<region>/<function>@<version>:/var/task/...`` or ``...:/opt/...`` for a layer."""
+    comps: dict[str, Component] = {}
+    findings: dict[tuple[str, str], object] = {}
+    notices = []
+    entries = 0
+    for r in results:
+        for fr in r.functions:
+            if fr.status != "scanned":
+                continue
+            inv = combined_inventory(fr, r)
+            entries += inv.artifact.entries
+            prefix = f"{fr.account}/{fr.region}/{fr.name}@{fr.version}:"
+            for c in inv.components:
+                occ = tuple(Occurrence(prefix + o.location, o.root) for o in c.occurrences)
+                prev = comps.get(c.purl)
+                comps[c.purl] = dataclasses.replace(prev or c, occurrences=(prev.occurrences if prev else ()) + occ)
+            notices.extend(inv.notices)
+            for f in fr.findings:
+                findings.setdefault((f.id, f.component.purl), f)
+    final = tuple(sorted(comps.values(), key=lambda c: c.purl))
+    by_purl = {c.purl: c for c in final}
+    fs = tuple(dataclasses.replace(f, component=by_purl[f.component.purl])
+               for (_i, purl), f in sorted(findings.items()) if purl in by_purl)
+    accounts = sorted({r.account for r in results if r.account})
+    art = Artifact(name="lambda:" + ",".join(accounts), path="", kind="lambda-account", layout="function", entries=entries)
+    inv = Inventory(artifact=art, components=final, notices=tuple(notices))
+    return ScanResult(inventory=inv, findings=fs, warnings=tuple(sorted({w for r in results for w in r.warnings})))
