@@ -244,3 +244,35 @@ def test_every_report_format_for_live_scans(org, fmt):
         assert any(v["id"] == "PYSEC-2018-28" for v in doc["vulnerabilities"])
     else:
         assert "fn-0-0" in out
+
+
+def test_an_account_that_denies_the_role_never_stops_the_others(org, tmp_path):
+    emu, members, functions, env = org
+    denied = f"arn:aws:iam::{members[1]}:role/{ROLE}"
+    emu.denied_roles.add(denied)
+    try:
+        p = _pkgscan(env, "account", "--org", "--role-name", ROLE, "--regions", "us-east-1", "--no-vulns", "--no-cache",
+                     "-q", "--format", "json", "--out-dir", str(tmp_path / "out"))
+        out, err = p.communicate(timeout=300)
+    finally:
+        emu.denied_roles.discard(denied)
+    assert p.returncode == 0, err
+    doc = json.loads(out)
+    status = {a["account"]: a for a in doc["accounts"]}
+    assert status[members[1]]["status"] == "access-denied" and "AssumeRole" in status[members[1]]["reason"]
+    assert status[members[0]]["status"] == "scanned" and status[members[2]]["status"] == "scanned"
+    assert {f["account"] for f in doc["functions"]} == {members[0], members[2]}
+    assert "access-denied" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_regions_all_lists_every_enabled_region(org):
+    emu, members, functions, env = org
+    e = {**env, "AWS_ACCESS_KEY_ID": members[0]}
+    p = _pkgscan(e, "account", "--regions", "all", "--no-vulns", "--no-cache", "--no-signing", "-q", "--format", "json")
+    out, err = p.communicate(timeout=600)
+    assert p.returncode == 0, err
+    doc = json.loads(out)
+    regions = {r["region"] for r in doc["regions"]}
+    assert {"us-east-1", "eu-west-1"} <= regions and len(regions) > 10
+    assert {(f["region"]) for f in doc["functions"]} == set(REGIONS)
+    assert len(doc["functions"]) == 8

@@ -234,3 +234,23 @@ def test_results_written_to_out_dir(account, first_scan, tmp_path):
     assert props["aws:lambda:function-arn"].startswith("arn:aws:lambda:")
     assert props["aws:lambda:code-sha256"]
     assert doc["counts"]["by_status"]["skipped"] >= 1
+
+
+def test_all_versions(account, db_dir, tmp_path, monkeypatch):
+    emu, manifest = account
+    arm_faults(emu, manifest)
+    emu.log.clear()
+    scanner = make_scanner(emu, manifest, db_dir, tmp_path / "cache", monkeypatch, all_versions=True)
+    result = scanner.scan_regions(manifest.regions, manifest.account_id)
+    got = {(f.arn if not f.arn.endswith(":$LATEST") else f.arn, f.version): f for f in result.functions}
+    expected = [f for f in manifest.functions if f.region != manifest.denied_region]
+    assert len(expected) > len(manifest.latest()) - 30  # published versions exist
+    assert len(result.functions) == len(expected)
+    by_key = {(f.arn.rsplit(":", 1)[0] if f.version != "$LATEST" or f.arn.endswith(":$LATEST") else f.arn, f.version): f
+              for f in result.functions}
+    for exp in expected:
+        res = by_key.get((exp.function_arn, exp.version))
+        assert res is not None, (exp.name, exp.version)
+        assert res.status == STATUS[exp.expected_status], (exp.name, exp.version, res.reason)
+    # versions share code with $LATEST: still one download per distinct zip
+    assert max(emu.log.completed_downloads_by_hash().values()) == 1

@@ -179,6 +179,8 @@ class Emulator:
         self._session_lock = threading.Lock()
         #: access keys issued by AssumeRole -> the role's account
         self._assumed: dict[str, str] = {}
+        #: role ARNs whose AssumeRole is refused (an account whose scanner role does not trust us)
+        self.denied_roles: set[str] = set()
         #: tracebacks of exceptions inside the emulator itself (tests should assert it stays empty)
         self.bugs: list[str] = []
         self.moto_port = 0
@@ -276,6 +278,10 @@ class Emulator:
         if access_key and access_key in self._assumed:
             return self._assumed[access_key]
         return self.account_id
+
+    def _role_denied(self, info: RequestInfo) -> bool:
+        params = parse_qs(info.body.decode("utf-8", "replace"))
+        return (params.get("RoleArn") or [""])[0] in self.denied_roles
 
     def _remember_assumed_role(self, info: RequestInfo, body: bytes) -> None:
         """Credentials from AssumeRole act in the role's account (as they do in AWS)."""
@@ -450,6 +456,9 @@ class Emulator:
             elif info.service == "signer":
                 call.handled_by = "emulator"
                 status, rheaders, rbody = self.signer.handle(info)
+            elif info.service == "sts" and info.operation == "AssumeRole" and self._role_denied(info):
+                call.handled_by = "policy"
+                raise access_denied_error(info, "because the role's trust policy does not allow this principal")
             else:
                 call.handled_by = "moto"
                 status, rheaders, rbody = self.forward(info)
