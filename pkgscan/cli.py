@@ -14,7 +14,7 @@ import click
 from . import __version__
 from .archive import DEFAULT_LIMITS
 from .errors import PkgscanError
-from .report.cyclonedx import build_bom, clean, serialize
+from .report.cyclonedx import build_bom, serialize
 from .report.text import neutralize
 from .scan import scan_path
 

@@ -25,7 +25,6 @@ import json
 import os
 from collections import deque
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Iterable
 
 from packageurl import PackageURL
@@ -33,7 +32,7 @@ from packaging.utils import canonicalize_name
 
 from .errors import InputError
 from .model import Inventory
-from .report.text import neutralize, single_line
+from .report.text import single_line
 from .vulns.model import RATINGS, rating_rank
 
 __all__ = [

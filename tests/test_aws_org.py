@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from .aws_emulator import build_account
 from .aws_emulator.server import Emulator
 from .conftest import SAMPLES
 

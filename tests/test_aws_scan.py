@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -242,7 +241,6 @@ def test_all_versions(account, db_dir, tmp_path, monkeypatch):
     emu.log.clear()
     scanner = make_scanner(emu, manifest, db_dir, tmp_path / "cache", monkeypatch, all_versions=True)
     result = scanner.scan_regions(manifest.regions, manifest.account_id)
-    got = {(f.arn if not f.arn.endswith(":$LATEST") else f.arn, f.version): f for f in result.functions}
     expected = [f for f in manifest.functions if f.region != manifest.denied_region]
     assert len(expected) > len(manifest.latest()) - 30  # published versions exist
     assert len(result.functions) == len(expected)

@@ -1,6 +1,5 @@
 """`pkgscan.diff` on real data: SBOMs of the sample packages and scan reports produced by running
 `pkgscan scan -f json` against a database imported from the committed advisory snapshot."""
-import copy
 import json
 import os
 import subprocess

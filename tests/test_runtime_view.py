@@ -2,7 +2,7 @@
 import dataclasses
 
 from pkgscan import scan_path
-from pkgscan.model import NPM, PYPI
+from pkgscan.model import PYPI
 from pkgscan.runtime_view import effective_view
 
 from .conftest import SAMPLES

@@ -1,5 +1,4 @@
 """Recall and precision 1.00 against the independent ground truth of every sample package."""
-import io
 import json
 import zipfile
 

@@ -78,9 +78,9 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Optional, Tuple
+from typing import Optional
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from pkgscan.vulns import npm_range
 

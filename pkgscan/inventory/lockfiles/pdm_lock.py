@@ -17,14 +17,13 @@ from ...model import PYPI, LockedPackage, LockfileParse
 from . import LockfileError
 from .poetry_lock import (
     Warnings,
-    array_table_lines,
     describe,
     guarded,
     load_toml,
     locked_dependencies,
     merge_duplicates,
+    package_tables,
     safe_canonical,
-    valid_name,
 )
 
 __all__ = ["parse", "LockfileError"]
@@ -49,28 +48,10 @@ def _source(entry: dict) -> str:
 def parse(data: bytes, path: str) -> LockfileParse:
     doc, text = load_toml(data, path)
     warnings = Warnings()
-    entries = doc.get("package", [])
-    if not isinstance(entries, list):
-        warnings.add(f"{path}: 'package' is not an array of tables; ignored")
-        entries = []
-    lines = array_table_lines(text, "package", len(entries))
-    locked = {safe_canonical(e["name"]) for e in entries if isinstance(e, dict) and valid_name(e.get("name"))}
+    tables, locked = package_tables(doc, text, "package", path, warnings)
     packages: list[LockedPackage] = []
-    for index, entry in enumerate(entries):
-        where = f"{path}: package #{index + 1}"
-        if not isinstance(entry, dict):
-            warnings.add(f"{where}: not a table; skipped")
-            continue
-        name = entry.get("name")
-        if not valid_name(name):
-            warnings.add(f"{where}: no valid name ({describe(name)}); skipped")
-            continue
-        name = name.strip()
-        version = entry.get("version", "")
-        if not isinstance(version, str):
-            warnings.add(f"{where} ({name}): version {describe(version)} is not a string")
-            version = ""
-        version = version.strip()
+    for t in tables:
+        entry, name, version, where = t.entry, t.name, t.version, t.where
         source = _source(entry)
         if not version and source == "registry":
             warnings.add(f"{where} ({name}): no version")
@@ -96,6 +77,6 @@ def parse(data: bytes, path: str) -> LockfileParse:
         packages.append(LockedPackage(
             name=name, version=version, ecosystem=PYPI, dev=dev, optional=optional, source=source,
             dependencies=locked_dependencies(dep_names, locked, safe_canonical(name)),
-            line=lines[index],
+            line=t.line,
         ))
     return LockfileParse(packages=tuple(merge_duplicates(packages)), warnings=warnings.final())

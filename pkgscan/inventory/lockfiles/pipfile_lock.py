@@ -14,7 +14,14 @@ import re
 
 from ...model import PYPI, LockedPackage, LockfileParse
 from . import LockfileError
-from .poetry_lock import Warnings, decode_text, describe, guarded, merge_duplicates, valid_name
+from .poetry_lock import (
+    Warnings,
+    decode_text,
+    describe,
+    guarded,
+    merge_duplicates,
+    valid_name,
+)
 
 __all__ = ["parse", "LockfileError"]
 

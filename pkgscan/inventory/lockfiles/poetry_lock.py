@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from packaging.utils import canonicalize_name
@@ -218,22 +219,27 @@ def describe(value: Any) -> str:
     return _short(repr(value))
 
 
-# --------------------------------------------------------------------------------------------------
-# poetry.lock
-# --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TableEntry:
+    """One well-formed ``[[package]]`` table of a TOML lockfile."""
+
+    entry: dict
+    name: str
+    version: str
+    line: int
+    where: str
 
 
-@guarded
-def parse(data: bytes, path: str) -> LockfileParse:
-    doc, text = load_toml(data, path)
-    warnings = Warnings()
-    entries = doc.get("package", [])
+def package_tables(doc: dict, text: str, key: str, path: str, warnings: "Warnings") -> tuple[list[TableEntry], set[str]]:
+    """The ``[[key]]`` tables with a valid name (others skipped with a warning), and the set of
+    locked names (normalized) that dependency relations may point at."""
+    entries = doc.get(key, [])
     if not isinstance(entries, list):
-        warnings.add(f"{path}: 'package' is not an array of tables; ignored")
+        warnings.add(f"{path}: '{key}' is not an array of tables; ignored")
         entries = []
-    lines = array_table_lines(text, "package", len(entries))
+    lines = array_table_lines(text, key, len(entries))
     locked = {safe_canonical(e["name"]) for e in entries if isinstance(e, dict) and valid_name(e.get("name"))}
-    packages: list[LockedPackage] = []
+    out: list[TableEntry] = []
     for index, entry in enumerate(entries):
         where = f"{path}: package #{index + 1}"
         if not isinstance(entry, dict):
@@ -248,7 +254,23 @@ def parse(data: bytes, path: str) -> LockfileParse:
         if not isinstance(version, str):
             warnings.add(f"{where} ({name}): version {describe(version)} is not a string")
             version = ""
-        version = version.strip()
+        out.append(TableEntry(entry, name, version.strip(), lines[index], where))
+    return out, locked
+
+
+# --------------------------------------------------------------------------------------------------
+# poetry.lock
+# --------------------------------------------------------------------------------------------------
+
+
+@guarded
+def parse(data: bytes, path: str) -> LockfileParse:
+    doc, text = load_toml(data, path)
+    warnings = Warnings()
+    tables, locked = package_tables(doc, text, "package", path, warnings)
+    packages: list[LockedPackage] = []
+    for t in tables:
+        entry, name, version, where = t.entry, t.name, t.version, t.where
         if not version:
             warnings.add(f"{where} ({name}): no version")
 
@@ -274,6 +296,6 @@ def parse(data: bytes, path: str) -> LockfileParse:
 
         packages.append(LockedPackage(
             name=name, version=version, ecosystem=PYPI, dev=dev, optional=optional,
-            source=source, dependencies=dependencies, line=lines[index],
+            source=source, dependencies=dependencies, line=t.line,
         ))
     return LockfileParse(packages=tuple(merge_duplicates(packages)), warnings=warnings.final())

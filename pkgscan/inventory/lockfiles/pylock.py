@@ -15,14 +15,13 @@ from ...model import PYPI, LockedPackage, LockfileParse
 from . import LockfileError
 from .poetry_lock import (
     Warnings,
-    array_table_lines,
     describe,
     guarded,
     load_toml,
     locked_dependencies,
     merge_duplicates,
+    package_tables,
     safe_canonical,
-    valid_name,
 )
 
 __all__ = ["parse", "LockfileError"]
@@ -49,28 +48,10 @@ def parse(data: bytes, path: str) -> LockfileParse:
     lock_version = doc.get("lock-version")
     if lock_version is not None and not (isinstance(lock_version, str) and lock_version.split(".")[0] == "1"):
         warnings.add(f"{path}: lock-version {describe(lock_version)} is not 1.x; read as 1.0")
-    entries = doc.get("packages", [])
-    if not isinstance(entries, list):
-        warnings.add(f"{path}: 'packages' is not an array of tables; ignored")
-        entries = []
-    lines = array_table_lines(text, "packages", len(entries))
-    locked = {safe_canonical(e["name"]) for e in entries if isinstance(e, dict) and valid_name(e.get("name"))}
+    tables, locked = package_tables(doc, text, "packages", path, warnings)
     packages: list[LockedPackage] = []
-    for index, entry in enumerate(entries):
-        where = f"{path}: package #{index + 1}"
-        if not isinstance(entry, dict):
-            warnings.add(f"{where}: not a table; skipped")
-            continue
-        name = entry.get("name")
-        if not valid_name(name):
-            warnings.add(f"{where}: no valid name ({describe(name)}); skipped")
-            continue
-        name = name.strip()
-        version = entry.get("version", "")
-        if not isinstance(version, str):
-            warnings.add(f"{where} ({name}): version {describe(version)} is not a string")
-            version = ""
-        version = version.strip()
+    for t in tables:
+        entry, name, version, where = t.entry, t.name, t.version, t.where
         source = _source(entry)
         if not version and source == "registry":
             warnings.add(f"{where} ({name}): no version")
@@ -83,6 +64,6 @@ def parse(data: bytes, path: str) -> LockfileParse:
         packages.append(LockedPackage(
             name=name, version=version, ecosystem=PYPI, source=source,
             dependencies=locked_dependencies(dep_names, locked, safe_canonical(name)),
-            line=lines[index],
+            line=t.line,
         ))
     return LockfileParse(packages=tuple(merge_duplicates(packages)), warnings=warnings.final())
