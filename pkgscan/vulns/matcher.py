@@ -118,6 +118,16 @@ def _later(eco: str, version: str, candidates: Iterable[str]) -> list[str]:
     return sorted({c for c in candidates if sort_key(eco, c) > v}, key=lambda c: sort_key(eco, c))
 
 
+def _sorted_fixes(memo: dict, eco: str, name: str, tag: tuple, records) -> list[tuple]:
+    """(sort key, version) of every fixed event the records give for the package, ascending, once."""
+    mk = ("fixes", eco, name, tag)
+    hit = memo.get(mk)
+    if hit is None:
+        fixes = {f for r in records for e in entries_for(r, eco, name) for f in e.fixed_versions()}
+        hit = memo[mk] = sorted(((sort_key(eco, f), f) for f in fixes), key=lambda kv: kv[0])
+    return hit
+
+
 def findings_for(component: Component, records: list[dict], include_withdrawn: bool = False,
                  package_records: list[dict] = (), memo: dict | None = None) -> list[Finding]:
     """Findings for one component from the records that affect it.
@@ -141,47 +151,49 @@ def findings_for(component: Component, records: list[dict], include_withdrawn: b
     for rid, r in sorted(recs.items()):
         groups[uf.find(rid)].append(r)
 
-    fixes_by_group: dict[str, list[str]] = {}
-    for root, group in groups.items():
-        fixes = [f for r in group for e in entries_for(r, eco, name) for f in e.fixed_versions()]
-        fixes_by_group[root] = _later(eco, version, fixes)
+    memo = {} if memo is None else memo  # shared by every version of a package within one match()
+    vkey = sort_key(eco, version)
     # The smallest upgrade that none of this package's vulnerabilities affects.
-    all_fixes = _later(eco, version, [f for r in context.values() for e in entries_for(r, eco, name)
-                                      for f in e.fixed_versions()])
-    recommended = None
-    memo = {} if memo is None else memo  # (package, candidate, records) -> affected?, shared by versions
     ctx_ids = frozenset(context)
-    for cand in all_fixes:
-        ck = (eco, name, cand)
-        mk = (ck, ctx_ids)
+    recommended = None
+    for ck_key, cand in _sorted_fixes(memo, eco, name, ("ctx", ctx_ids), context.values()):
+        if ck_key <= vkey:
+            continue
+        mk = ((eco, name, cand), ctx_ids)
         hit = memo.get(mk)
         if hit is None:
-            hit = memo[mk] = any(record_affects(r, ck) for r in context.values())
+            hit = memo[mk] = any(record_affects(r, (eco, name, cand)) for r in context.values())
         if not hit:
             recommended = cand
             break
 
     out = []
-    for root, group in groups.items():
-        ids = set()
-        for r in group:
-            ids.add(r["id"])
-            ids.update(aliases(r))
+    for group in groups.values():
         advisory_ids = tuple(sorted(r["id"] for r in group))
-        primary = _primary(advisory_ids)
-        others = sorted(ids - {primary})
+        gk = ("group", advisory_ids)
+        info = memo.get(gk)
+        if info is None:
+            ids = set()
+            for r in group:
+                ids.add(r["id"])
+                ids.update(aliases(r))
+            primary = _primary(advisory_ids)
+            info = memo[gk] = (primary, (primary, *sorted(ids - {primary})), _summary(group), severity_of(group),
+                               any(is_malicious(r) for r in group), _references(group))
+        primary, all_ids, summary, severity, malicious, references = info
+        fixed = tuple(f for k, f in _sorted_fixes(memo, eco, name, ("fixed", advisory_ids), group) if k > vkey)
         out.append(
             Finding(
                 component=component,
                 id=primary,
-                ids=(primary, *others),
+                ids=all_ids,
                 advisories=advisory_ids,
-                summary=_summary(group),
-                severity=severity_of(group),
-                fixed=tuple(fixes_by_group[root]),
+                summary=summary,
+                severity=severity,
+                fixed=fixed,
                 recommended=recommended,
-                malicious=any(is_malicious(r) for r in group),
-                references=_references(group),
+                malicious=malicious,
+                references=references,
             )
         )
     out.sort(key=lambda f: f.id)
