@@ -113,11 +113,6 @@ def _summary(records: list[dict]) -> str:
     return ""
 
 
-def _later(eco: str, version: str, candidates: Iterable[str]) -> list[str]:
-    v = sort_key(eco, version)
-    return sorted({c for c in candidates if sort_key(eco, c) > v}, key=lambda c: sort_key(eco, c))
-
-
 def _sorted_fixes(memo: dict, eco: str, name: str, tag: tuple, records) -> list[tuple]:
     """(sort key, version) of every fixed event the records give for the package, ascending, once."""
     mk = ("fixes", eco, name, tag)
