@@ -102,6 +102,15 @@ def test_four_shards_merged_equal_one_process(org, tmp_path):
     _o, e = merge.communicate(timeout=120)
     t_sharded = time.perf_counter() - t0
     assert merge.returncode == 0, e
+    # the organization scan stays within the shipped policies (hub + scanner role)
+    policies = [json.loads((Path(__file__).parent.parent / "iam" / f).read_text())
+                for f in ("pkgscan-scanner-policy.json", "pkgscan-hub-policy.json")]
+    allowed = {a for doc in policies for st in doc["Statement"]
+               for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
+    needed = emu.log.iam_actions() - {"sts:GetCallerIdentity", "lambda:CreateFunction", "lambda:PublishLayerVersion",
+                                      "organizations:CreateOrganization", "organizations:CreateAccount",
+                                      "iam:CreateRole"}
+    assert needed <= allowed, needed - allowed
     a, b = _tree(tmp_path / "single"), _tree(tmp_path / "merged")
     assert sorted(a) == sorted(b)
     assert a == b
@@ -275,3 +284,20 @@ def test_regions_all_lists_every_enabled_region(org):
     assert {"us-east-1", "eu-west-1"} <= regions and len(regions) > 10
     assert {(f["region"]) for f in doc["functions"]} == set(REGIONS)
     assert len(doc["functions"]) == 8
+
+
+def test_tag_filter(org):
+    emu, members, functions, env = org
+    lam = emu.client("lambda", "eu-west-1", account=members[2])
+    arn = lam.get_function(FunctionName="fn-2-1")["Configuration"]["FunctionArn"]
+    lam.tag_resource(Resource=arn, Tags={"team": "payments"})
+    e = {**env, "AWS_ACCESS_KEY_ID": members[2]}
+    p = _pkgscan(e, "account", "--regions", ",".join(REGIONS), "--tag", "team=payments", "--no-vulns", "--no-cache",
+                 "-q", "--format", "json")
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    assert [(f["region"], f["name"]) for f in json.loads(out)["functions"]] == [("eu-west-1", "fn-2-1")]
+    p = _pkgscan(e, "account", "--regions", ",".join(REGIONS), "--tag", "team=other", "--no-vulns", "--no-cache",
+                 "-q", "--format", "json")
+    out, _err = p.communicate(timeout=300)
+    assert json.loads(out)["functions"] == []
