@@ -166,9 +166,9 @@ def serialize(bom: Bom, fmt: str = "cyclonedx-json", spec_version: str = "1.6", 
         raise ValueError(f"unsupported SBOM format {fmt} / spec version {spec_version}") from None
     text = make_outputter(bom, ofmt, schema).output_as_string(indent=2)
     if validate:  # costs ~1 s of imports (the schema validator's format checkers): opt-in
-        from cyclonedx.validation import make_schemabased_validator
+        from pkgscan.report.sbom_schema import validate as validate_text
 
-        error = make_schemabased_validator(ofmt, schema).validate_str(text)
+        error = validate_text(text, fmt, spec_version)
         if error is not None:
             raise RuntimeError(f"generated SBOM is not valid CycloneDX {spec_version}: {error}")
     return text if text.endswith("\n") else text + "\n"
