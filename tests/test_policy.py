@@ -570,3 +570,20 @@ def test_exit_code_threshold_spelling(findings):
     for bad in ("none", "unknown", "severe", ""):
         with pytest.raises(ValueError, match="--fail-on must be one of"):
             exit_code([rated(findings, "high")], bad)
+
+
+def test_cyclonedx_later_affected_version_entry_overrides_earlier_not_affected(findings):
+    def stmt(state, status, when):
+        return {"id": "CVE-2018-18074", "analysis": {"state": state, "lastUpdated": when},
+                "affects": [{"ref": "pkg:pypi/requests", "versions": [{"version": "2.19.1", "status": status}]}]}
+
+    earlier = stmt("not_affected", "unaffected", "2024-01-01T00:00:00Z")
+    later = stmt("exploitable", "affected", "2024-06-01T00:00:00Z")
+    out, _ = apply_policy(findings, vex=parse_vex(cdx([earlier, later])), today=TODAY)
+    assert by_id(out, "PYSEC-2018-28").suppressed is None  # the newer word on this version wins
+    out, _ = apply_policy(findings, vex=parse_vex(cdx([earlier])), today=TODAY)
+    assert by_id(out, "PYSEC-2018-28").suppressed.kind == "vex"
+    # a not_affected statement whose version entry says "affected" does not suppress either
+    out, _ = apply_policy(findings, vex=parse_vex(cdx([stmt("not_affected", "affected", "2024-07-01T00:00:00Z")])),
+                          today=TODAY)
+    assert by_id(out, "PYSEC-2018-28").suppressed is None

@@ -308,16 +308,24 @@ class VexProduct:
     #: CycloneDX ``affects[].versions``: (version, vers range, status) -- status defaults to "affected"
     versions: tuple[tuple[str, str, str], ...] = ()
 
-    def matches(self, component: Component) -> bool:
+    def version_status(self, component: Component) -> str | None:
+        """None when this product is not about ``component``; "" when it is, with no version list;
+        else what its version entries say of that version: "unaffected" only when every entry
+        covering it says so, otherwise "affected"."""
         if not self.purl or not purl_matches(self.purl, component):
-            return False
+            return None
         if not self.versions:
-            return True
+            return ""
         statuses = [status for version, rng, status in self.versions
                     if (version and _same_version(component.ecosystem, version, component.version))
                     or (rng and _vers_contains(rng, component.version))]
-        # suppress only when every entry covering this version says "unaffected"
-        return bool(statuses) and all(s == "unaffected" for s in statuses)
+        if not statuses:
+            return None
+        return "unaffected" if all(s == "unaffected" for s in statuses) else "affected"
+
+    def matches(self, component: Component) -> bool:
+        """The product says ``component`` is not affected (or names it with no version list)."""
+        return self.version_status(component) in ("", "unaffected")
 
 
 @dataclass(frozen=True)
@@ -345,8 +353,19 @@ class VexStatement:
     def claims_fixed(self) -> bool:
         return (self.format, self.status) in _FIXED
 
+    def _statuses(self, component: Component) -> list[str]:
+        return [s for p in self.products if (s := p.version_status(component)) is not None]
+
     def applies_to(self, finding: Finding) -> bool:
-        return bool(_id_set(self.ids) & _finding_ids(finding)) and any(p.matches(finding.component) for p in self.products)
+        """The statement is about this finding: its vulnerability, and a product covering the component
+        (a CycloneDX version entry that says "affected" covers it too: a later such statement
+        overrides an earlier "not_affected")."""
+        return bool(_id_set(self.ids) & _finding_ids(finding)) and bool(self._statuses(finding.component))
+
+    def suppresses_finding(self, finding: Finding) -> bool:
+        """Suppressing status, and no version entry covering the component says it is affected."""
+        statuses = self._statuses(finding.component)
+        return self.suppresses and bool(statuses) and all(s in ("", "unaffected") for s in statuses)
 
 
 def _iri_tail(iri: str) -> str:
@@ -647,7 +666,7 @@ def apply_policy(
         matching = [(i, statements[i]) for i in candidates if statements[i].applies_to(f)]
         if matching:
             _, latest = max(matching, key=lambda t: (_ts_key(t[1].timestamp), t[0]))
-            if latest.suppresses:
+            if latest.suppresses_finding(f):
                 suppression = Suppression(kind="vex", reason=_vex_reason(latest), source=latest.source,
                                           justification=latest.justification)
             elif latest.claims_fixed:
