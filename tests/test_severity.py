@@ -129,6 +129,26 @@ def test_severity_at_affected_level():
     assert severity_of([rec]) == Severity("critical", 9.8, vec[0]["score"], "CVSS_V3")
 
 
+def test_affected_level_severity_is_per_package():
+    # one record, two packages rated differently: each finding takes its own package's rating
+    rec = derive(record("GHSA-xvch-5gv4-984h"), "two-packages")
+    rec.pop("severity")
+    del rec["database_specific"]["severity"]
+    first = rec["affected"][0]
+    other = copy.deepcopy(first)
+    other["package"] = {"ecosystem": "PyPI", "name": "Other_Pkg"}
+    low = [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L"}]
+    critical = [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]
+    first["severity"], other["severity"] = low, critical
+    rec["affected"] = [first, other]
+    eco, name = "PyPI" if first["package"]["ecosystem"] == "PyPI" else "npm", first["package"]["name"]
+    from pkgscan.vulns.osv import normalize_name
+
+    assert severity_of([rec], (eco, normalize_name(eco, name))).score == 5.3
+    assert severity_of([rec], ("PyPI", "other-pkg")).score == 9.8  # normalized name
+    assert severity_of([rec]).score == 9.8  # no package given: the record's highest
+
+
 # ----------------------------------------------------------------- GitHub label fallback, absent
 
 

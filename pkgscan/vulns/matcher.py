@@ -165,7 +165,7 @@ def findings_for(component: Component, records: list[dict], include_withdrawn: b
     out = []
     for group in groups.values():
         advisory_ids = tuple(sorted(r["id"] for r in group))
-        gk = ("group", advisory_ids)
+        gk = ("group", eco, name, advisory_ids)  # severity is per package (affected[].severity)
         info = memo.get(gk)
         if info is None:
             ids = set()
@@ -173,7 +173,8 @@ def findings_for(component: Component, records: list[dict], include_withdrawn: b
                 ids.add(r["id"])
                 ids.update(aliases(r))
             primary = _primary(advisory_ids)
-            info = memo[gk] = (primary, (primary, *sorted(ids - {primary})), _summary(group), severity_of(group),
+            info = memo[gk] = (primary, (primary, *sorted(ids - {primary})), _summary(group),
+                               severity_of(group, (eco, name)),
                                any(is_malicious(r) for r in group), _references(group))
         primary, all_ids, summary, severity, malicious, references = info
         fixed = tuple(f for k, f in _sorted_fixes(memo, eco, name, ("fixed", advisory_ids), group) if k > vkey)

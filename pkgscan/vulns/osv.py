@@ -118,7 +118,7 @@ def _sorted_events(order: str, raw_events: object) -> tuple[tuple[str, str, tupl
 SUPPORTED = frozenset({"PyPI", "npm"})
 
 
-def _packages(record: dict):
+def package_entries(record: dict):
     """(entry, base ecosystem, normalized name) of every well-formed ``affected`` entry."""
     affected = record.get("affected")
     if not isinstance(affected, list):
@@ -138,7 +138,7 @@ def _packages(record: dict):
 
 def affected_packages(record: dict) -> set[tuple[str, str]]:
     """(ecosystem, normalized name) pairs a record lists, any ecosystem (for indexing)."""
-    return {(eco, name) for _e, eco, name in _packages(record)}
+    return {(eco, name) for _e, eco, name in package_entries(record)}
 
 
 def affected_entries(record: dict) -> list[AffectedEntry]:
@@ -147,7 +147,7 @@ def affected_entries(record: dict) -> list[AffectedEntry]:
     Entries of other ecosystems are ignored (a record may list a NuGet package beside an npm one).
     """
     out: list[AffectedEntry] = []
-    for entry, eco, name in _packages(record):
+    for entry, eco, name in package_entries(record):
         if eco not in SUPPORTED:
             continue
         ranges = []

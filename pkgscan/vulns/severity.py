@@ -1,7 +1,7 @@
 """Severity from OSV records: CVSS vectors scored with the ``cvss`` library.
 
 Order of preference: a CVSS v4 vector, then v3.x, then v2 (newest standard first), from the
-record's top-level ``severity`` or its ``affected[].severity``.  GitHub's
+record's top-level ``severity`` or the ``affected[].severity`` of the matched package.  GitHub's
 ``database_specific.severity`` is not part of the OSV specification; it is used only when no vector
 exists, and labelled as such.  Malicious-package records are critical.  Anything else is unknown.
 """
@@ -13,6 +13,7 @@ from cvss import CVSS2, CVSS3, CVSS4
 from cvss.exceptions import CVSSError
 
 from .model import Severity
+from .osv import package_entries
 
 _PREFERENCE = {"CVSS_V4": 0, "CVSS_V3": 1, "CVSS_V2": 2}
 _GHSA = {"CRITICAL": "critical", "HIGH": "high", "MODERATE": "medium", "MEDIUM": "medium", "LOW": "low"}
@@ -41,11 +42,14 @@ def score_vector(cvss_type: str, vector: str) -> float | None:
     return None
 
 
-def _vectors(record: dict) -> list[tuple[str, str]]:
+def _vectors(record: dict, package: tuple[str, str] | None = None) -> list[tuple[str, str]]:
+    """Vectors of the record's top level and of its ``affected`` entries for ``package`` ((base
+    ecosystem, normalized name); every entry when None): a record listing several packages may rate
+    them differently, and another package's rating is not this one's."""
     out = []
     blocks = [record.get("severity")]
-    for aff in record.get("affected") or []:
-        if isinstance(aff, dict):
+    for aff, eco, name in package_entries(record):
+        if package is None or (eco, name) == package:
             blocks.append(aff.get("severity"))
     for block in blocks:
         if not isinstance(block, list):
@@ -64,13 +68,14 @@ def is_malicious(record: dict) -> bool:
     return isinstance(ds, dict) and isinstance(ds.get("malicious-packages-origins"), list)
 
 
-def severity_of(records: list[dict]) -> Severity:
-    """The severity of one vulnerability from all its records (aliases of each other)."""
+def severity_of(records: list[dict], package: tuple[str, str] | None = None) -> Severity:
+    """The severity of one vulnerability from all its records (aliases of each other), for
+    ``package`` ((base ecosystem, normalized name)) when given."""
     if any(is_malicious(r) for r in records):
         return Severity("critical", None, None, "malicious")
     best: tuple | None = None
     for r in records:
-        for cvss_type, vector in _vectors(r):
+        for cvss_type, vector in _vectors(r, package):
             score = score_vector(cvss_type, vector)
             if score is None:
                 continue
