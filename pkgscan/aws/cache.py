@@ -51,7 +51,8 @@ class CodeCache:
                 raise ValueError("other version")
             inv = inventory_from_dict(data["inventory"])
             os.utime(p)  # recently used
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError):
+            # missing, unreadable, another version's, or garbage (a list, a string, deep nesting): a miss
             with self._lock:
                 self.misses += 1
             return None
@@ -59,17 +60,32 @@ class CodeCache:
             self.hits += 1
         return inv
 
-    def put(self, sha256_hex: str, layout: str, inv: Inventory) -> None:
+    def put(self, sha256_hex: str, layout: str, inv: Inventory) -> bool:
+        """Store an inventory; best effort (a full or read-only disk costs a re-download, not the scan)."""
         p = self._path(sha256_hex, layout)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(f".{p.name}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps({"pkgscan": self.version, "inventory": inventory_to_dict(inv)}))
-        os.replace(tmp, p)
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"pkgscan": self.version, "inventory": inventory_to_dict(inv)}))
+            os.replace(tmp, p)
+        except OSError:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            return False
         self._evict()
+        return True
 
     def _evict(self) -> None:
         with self._lock:
-            files = [(f.stat().st_mtime, f.stat().st_size, f) for f in self.dir.glob("*/*.json")]
+            files = []
+            for f in self.dir.glob("*/*.json"):
+                try:  # another process may be evicting too
+                    st = f.stat()
+                except OSError:
+                    continue
+                files.append((st.st_mtime, st.st_size, f))
             total = sum(s for _m, s, _f in files)
             for _m, s, f in sorted(files):
                 if total <= self.max_bytes:
