@@ -1,7 +1,9 @@
 """Many accounts and regions: organization listing, work units, shards, and merging shard results.
 
-The unit of work is (account, region).  Every shard computes the same sorted list of units and takes
-every COUNT-th one starting at INDEX, so shards are deterministic and balanced; ``merge`` combines
+The unit of work is (account, region).  A unit belongs to shard ``sha256(account/region) % COUNT``:
+the assignment depends on the unit alone, never on its position in a list, so a shard whose planning
+saw a different set of units (an account that failed to assume its role there) still takes exactly
+its own share and no unit is scanned twice or skipped; ``merge`` combines
 their output directories into exactly what one process would have written (the summary is built by
 the same function from the same per-unit documents, SBOM files are per resource).  Batch engines
 (AWS Batch array jobs, Kubernetes Indexed Jobs) do the fan-out; pkgscan has no scheduler of its own.
@@ -9,6 +11,7 @@ the same function from the same per-unit documents, SBOM files are per resource)
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import os
 import shutil
@@ -82,12 +85,25 @@ def parse_shard(spec: str | None, count: int | None = None) -> tuple[int, int] |
     return i, n
 
 
+def shard_of(unit: Unit, count: int) -> int:
+    digest = hashlib.sha256(f"{unit.account}/{unit.region}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
 def shard(units: list[Unit], spec: tuple[int, int] | None) -> list[Unit]:
     ordered = sorted(units, key=lambda u: (u.account, u.region))
     if spec is None:
         return ordered
     i, n = spec
-    return ordered[i::n]
+    return [u for u in ordered if shard_of(u, n) == i]
+
+
+def clear_outputs(out: Path) -> None:
+    """Remove what an earlier run wrote here (our own files only), so nothing stale is merged or kept."""
+    for pattern in ("parts/*.json", "functions/**/*.cdx.json", "layers/**/*.cdx.json"):
+        for f in out.glob(pattern):
+            if f.is_file() and not f.is_symlink():
+                f.unlink()
 
 
 def org_accounts(hub: AwsContext) -> list[dict]:
@@ -173,6 +189,7 @@ def write_fleet(results: list[AccountResult], accounts: list[dict], out_dir: str
     """SBOMs per resource, the per-unit documents (parts/), and the summary built from them."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    clear_outputs(out)
     parts_dir = out / "parts"
     parts_dir.mkdir(exist_ok=True)
     docs = []
@@ -206,6 +223,7 @@ def merge(shard_dirs: list[str | Path], out_dir: str | Path) -> dict:
     if out.resolve() in {d.resolve() for d in expanded}:
         raise InputError("--out-dir must not be one of the shard directories")
     out.mkdir(parents=True, exist_ok=True)
+    clear_outputs(out)
     docs = []
     stats: dict = {}
     for d in expanded:
