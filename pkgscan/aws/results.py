@@ -4,14 +4,16 @@ Layout under ``--out-dir``::
 
     summary.json                         every function, layer and region with its status and verdicts
     summary.md                           the same for people (CI step summaries)
-    functions/<region>/<name>@<version>.cdx.json   CycloneDX: the function's code plus its layers
-    layers/<region>/<name>@<version>.cdx.json      CycloneDX: one layer version
+    functions/<account>/<region>/<name>@<version>.cdx.json   CycloneDX: the function's code plus its layers
+    layers/<account>/<region>/<name>@<version>.cdx.json      CycloneDX: one layer version
+    parts/<account>--<region>.json       the per-unit documents the summary is built from (fleet runs)
 """
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from .model import AccountResult, FunctionResult, LayerResult
 
 SCHEMA = "pkgscan/lambda-results/v1"
 _SAFE = re.compile(r"[^A-Za-z0-9._@$-]+")
+_FUNCTION_SERIAL_NS = uuid.UUID("0b5c3d0e-7a51-4f5e-9a7c-2d8f61c4a9e3")
 
 
 def _plain(obj: Any) -> Any:
@@ -195,7 +198,12 @@ def function_sbom(fr: FunctionResult, result: AccountResult, spec_version: str =
     from cyclonedx.model import Property
 
     inv = combined_inventory(fr, result)
-    bom = build_bom(inv, name=fr.name, version=fr.version)
+    by_arn = {lr.arn: lr for lr in result.layers}
+    # the serial number names this exact document: the function version (ARN) and all the code it runs
+    identity = [fr.arn, fr.code_sha256, *(f"{a}={by_arn[a].code_sha256 if a in by_arn else ''}" for a in fr.layers),
+                *sorted(f"{f.id}|{f.component.purl}" for f in fr.findings)]
+    serial = uuid.uuid5(_FUNCTION_SERIAL_NS, "\n".join(identity))
+    bom = build_bom(inv, name=fr.name, version=fr.version, serial_number=serial)
     root = bom.metadata.component
     props = [("aws:lambda:function-arn", fr.arn), ("aws:lambda:version", fr.version),
              ("aws:lambda:code-sha256", fr.code_sha256), ("aws:lambda:runtime", fr.runtime),
