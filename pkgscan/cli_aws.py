@@ -99,7 +99,7 @@ def _setup(kw: dict):
     return LambdaScanner(ctx, sources=sources, cache=cache, downloader=downloader, options=opts, progress=Progress(mode))
 
 
-def _apply_policy(result, kw: dict) -> list[str]:
+def _apply_policy(results: list, kw: dict) -> list[str]:
     from .vulns import policy
 
     rules = []
@@ -107,14 +107,15 @@ def _apply_policy(result, kw: dict) -> list[str]:
     if found:
         rules = policy.load_ignores(found)
     vex = [st for f in kw["vex_files"] for st in policy.load_vex(f)]
-    warnings: list[str] = []
-    for i, fr in enumerate(result.functions):
-        fs, w = policy.apply_policy(list(fr.findings), ignore_rules=rules, vex=vex, ignore_unfixed=kw["ignore_unfixed"])
-        result.functions[i] = dataclasses.replace(fr, findings=tuple(fs))
-        warnings.extend(w)
-    for i, lr in enumerate(result.layers):
-        fs, _w = policy.apply_policy(list(lr.findings), ignore_rules=rules, vex=vex, ignore_unfixed=kw["ignore_unfixed"])
-        result.layers[i] = dataclasses.replace(lr, findings=tuple(fs))
+    # one pass over every finding of the run, so that "matched no finding" means none anywhere
+    slots = [(lst, i) for result in results for lst in (result.functions, result.layers) for i in range(len(lst))]
+    everything = [f for lst, i in slots for f in lst[i].findings]
+    applied, warnings = policy.apply_policy(everything, ignore_rules=rules, vex=vex, ignore_unfixed=kw["ignore_unfixed"])
+    at = 0
+    for lst, i in slots:
+        n = len(lst[i].findings)
+        lst[i] = dataclasses.replace(lst[i], findings=tuple(applied[at:at + n]))
+        at += n
     return sorted(set(warnings))
 
 
@@ -160,9 +161,7 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
     from .aws import results as res
     from .vulns import policy
 
-    pwarn: list[str] = []
-    for r in results:
-        pwarn.extend(_apply_policy(r, kw))
+    pwarn = _apply_policy(results, kw)
     if accounts is None:
         accounts = [{"account": r.account, "name": "", "status": "scanned", "reason": ""} for r in results if r.account]
         accounts = list({a["account"]: a for a in accounts}.values())
@@ -286,7 +285,7 @@ def register(main: click.Group) -> None:
         units = fleet.shard(p.units, spec)
         results, accounts = fleet.scan_units(scanner, p, units, filters)
         stats = dict(scanner.stats)
-        stats["api_calls_total"] = sum(scanner.ctx.calls.values())
+        stats["api_calls_total"] = sum(scanner.ctx.call_counts().values())
         stats["units"] = len(units)
         _finish_many(results, kw, accounts, stats)
 

@@ -156,12 +156,16 @@ class LambdaScanner:
             other._signing = SigningLookup(lambda r: ctx.client("lambda", r), lambda r: ctx.client("signer", r))
         return other
 
-    def _selected(self, region: str, cfg: dict) -> bool:
+    def _selected(self, region: str, cfg: dict) -> bool | str:
+        """True/False, or the reason the function's tags could not be read (it is then reported failed)."""
         if self.function_filter is not None and not self.function_filter(cfg.get("FunctionName", "")):
             return False
         if self.tag_filter:
             arn = ":".join(cfg.get("FunctionArn", "").split(":")[:7])
-            tags = self.ctx.client("lambda", region).list_tags(Resource=arn).get("Tags", {})
+            try:
+                tags = self.ctx.client("lambda", region).list_tags(Resource=arn).get("Tags", {}) or {}
+            except (ClientError, BotoCoreError) as exc:
+                return f"tags not read: {error_reason(exc)}"
             return all(k in tags and (v == "*" or tags[k] == v) for k, v in self.tag_filter)
         return True
 
@@ -227,9 +231,16 @@ class LambdaScanner:
             else:
                 with self._lock:
                     self.stats["cache_hits"] += 1
-            self._inventories[key] = inv
+            findings: list[Finding] = []
             if self.sources:
-                self._findings[key] = match(inv, self.sources, include_withdrawn=self.opt.include_withdrawn)
+                try:
+                    findings = match(inv, self.sources, include_withdrawn=self.opt.include_withdrawn)
+                except Exception as exc:  # an inventory with no verdict is not "scanned": record why
+                    self._code_errors[key] = f"vulnerability matching failed: {error_reason(exc)}"
+                    return hexd, self._code_errors[key]
+            with self._lock:  # published together, once complete
+                self._inventories[key] = inv
+                self._findings[key] = findings
         return hexd, ""
 
     def inventory(self, sha_hex: str, layout: str) -> Inventory | None:
@@ -249,42 +260,48 @@ class LambdaScanner:
             trusted = None
             if self.opt.trusted_accounts is not None:
                 trusted = parts["account"] in self.opt.trusted_accounts
-            lam = self.ctx.client("lambda", parts["region"] or None)
             try:
-                resp = lam.get_layer_version_by_arn(Arn=arn)
-            except (ClientError, BotoCoreError) as exc:
-                res = LayerResult(**base, status=FAILED, reason=error_reason(exc), trusted=trusted)
+                res = self._layer(arn, parts, base, trusted)
+            except Exception as exc:  # one resource never sinks the scan
+                res = LayerResult(**base, status=FAILED, reason=f"internal error: {error_reason(exc)}", trusted=trusted)
+            with self._lock:
                 self._layers[arn] = res
-                return res
-            content = resp.get("Content", {})
-            sha = content.get("CodeSha256", "")
-            state = {"first": True}
-
-            def location() -> str:
-                if state["first"]:
-                    state["first"] = False
-                    return content["Location"]
-                return lam.get_layer_version_by_arn(Arn=arn)["Content"]["Location"]
-
-            hexd, err = self._inventory(sha, "layer", arn, location)
-            res = LayerResult(
-                **base,
-                status=FAILED if err else SCANNED,
-                reason=err,
-                code_sha256=sha,
-                code_size=int(content.get("CodeSize", 0) or 0),
-                signing_profile_version_arn=content.get("SigningProfileVersionArn", "") or "",
-                signing_job_arn=content.get("SigningJobArn", "") or "",
-                compatible_runtimes=tuple(resp.get("CompatibleRuntimes", []) or ()),
-                trusted=trusted,
-                inventory_sha256=hexd,
-                findings=tuple(self.findings(hexd, "layer")) if not err else (),
-            )
-            self._layers[arn] = res
             return res
 
+    def _layer(self, arn: str, parts: dict, base: dict, trusted: bool | None) -> LayerResult:
+        lam = self.ctx.client("lambda", parts["region"] or None)
+        try:
+            resp = lam.get_layer_version_by_arn(Arn=arn)
+        except (ClientError, BotoCoreError) as exc:
+            return LayerResult(**base, status=FAILED, reason=error_reason(exc), trusted=trusted)
+        content = resp.get("Content", {})
+        sha = content.get("CodeSha256", "")
+        state = {"first": True}
+
+        def location() -> str:
+            if state["first"]:
+                state["first"] = False
+                return content["Location"]
+            return lam.get_layer_version_by_arn(Arn=arn)["Content"]["Location"]
+
+        hexd, err = self._inventory(sha, "layer", arn, location)
+        return LayerResult(
+            **base,
+            status=FAILED if err else SCANNED,
+            reason=err,
+            code_sha256=sha,
+            code_size=int(content.get("CodeSize", 0) or 0),
+            signing_profile_version_arn=content.get("SigningProfileVersionArn", "") or "",
+            signing_job_arn=content.get("SigningJobArn", "") or "",
+            compatible_runtimes=tuple(resp.get("CompatibleRuntimes", []) or ()),
+            trusted=trusted,
+            inventory_sha256=hexd,
+            findings=tuple(self.findings(hexd, "layer")) if not err else (),
+        )
+
     # ------------------------------------------------------------------ functions
-    def function(self, config: dict, region: str) -> FunctionResult:
+    def function(self, config: dict, region: str, failure: str = "") -> FunctionResult:
+        """Scan one function version; ``failure`` reports it failed for that reason without scanning."""
         arn = config.get("FunctionArn", "")
         parts = arn_parts(arn)
         version = config.get("Version", "$LATEST")
@@ -293,6 +310,8 @@ class LambdaScanner:
                     package_type=config.get("PackageType", "Zip") or "Zip",
                     code_sha256=config.get("CodeSha256", ""), code_size=int(config.get("CodeSize", 0) or 0),
                     layers=tuple(layer["Arn"] for layer in config.get("Layers", []) or []))
+        if failure:
+            return FunctionResult(**base, status=FAILED, reason=failure)
         try:
             return self._function(config, region, base)
         except Exception as exc:  # one resource never sinks the scan
@@ -416,14 +435,14 @@ class LambdaScanner:
                 result.regions.append(RegionResult(region, SCANNED, err, len(listing[0]), len(listing[1])))
                 if err:
                     result.warnings.append(f"{region}: {err}")
-        work = [(region, cfg) for region, (fns, _l) in sorted(listings.items()) for cfg in fns]
+        work = [(region, cfg, True) for region, (fns, _l) in sorted(listings.items()) for cfg in fns]
         if self.function_filter is not None or self.tag_filter:
-            work = [(region, cfg) for region, cfg in work if self._selected(region, cfg)]
+            work = [(region, cfg, sel) for region, cfg, _ in work for sel in [self._selected(region, cfg)] if sel]
         self.progress.start(len(work), "functions")
 
         def do(item):
-            region, cfg = item
-            res = self.function(cfg, region)
+            region, cfg, selected = item
+            res = self.function(cfg, region, failure=selected if isinstance(selected, str) else "")
             self.progress.advance(res.name)
             return res
 
@@ -454,7 +473,9 @@ class LambdaScanner:
         result = AccountResult(account=arn_parts(configs[0].get("FunctionArn", "")).get("account", "") if configs else "")
         result.regions.append(RegionResult(region, SCANNED, "", len(configs), 0))
         result.functions = [self.function(c, region) for c in configs]
-        result.layers = sorted({lr.arn: lr for lr in self._layers.values()}.values(), key=lambda lr: lr.arn)
+        with self._lock:
+            known = dict(self._layers)
+        result.layers = sorted(known.values(), key=lambda lr: lr.arn)
         self._finish(result)
         return result
 
@@ -465,13 +486,18 @@ class LambdaScanner:
         return result
 
     def _finish(self, result: AccountResult) -> None:
+        # other units' threads may be adding to the shared tables: copy them under the lock
+        with self._lock:
+            inventories = dict(self._inventories)
+            stats = dict(self.stats)
+        calls = self.ctx.call_counts()
         result.inventories = {k.split(".")[0] + ("" if k.endswith(".function") else ".layer"): v
-                              for k, v in self._inventories.items()}
+                              for k, v in inventories.items()}
         result.stats = {
-            **self.stats,
-            "api_calls": dict(sorted(self.ctx.calls.items())),
-            "api_calls_total": sum(self.ctx.calls.values()),
-            "distinct_code": len(self._inventories),
+            **stats,
+            "api_calls": calls,
+            "api_calls_total": sum(calls.values()),
+            "distinct_code": len(inventories),
             "pkgscan_version": __version__,
         }
 

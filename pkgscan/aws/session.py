@@ -36,6 +36,7 @@ class AwsContext:
     calls: Counter = field(default_factory=Counter)
     _clients: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _calls_lock: threading.Lock = field(default_factory=threading.Lock)  # shared with for_role contexts
 
     def __post_init__(self) -> None:
         o = self.options
@@ -73,6 +74,7 @@ class AwsContext:
         ctx = AwsContext.__new__(AwsContext)
         ctx.options = opts
         ctx.calls = self.calls
+        ctx._calls_lock = self._calls_lock
         ctx._clients = {}
         ctx._lock = threading.Lock()
         ctx._config = self._config
@@ -99,9 +101,15 @@ class AwsContext:
         service = client.meta.service_model.service_name
 
         def hook(model, **_kw):
-            self.calls[f"{service}:{model.name}"] += 1
+            with self._calls_lock:
+                self.calls[f"{service}:{model.name}"] += 1
 
         client.meta.events.register("before-call", hook)
+
+    def call_counts(self) -> dict[str, int]:
+        """A consistent snapshot of the API calls made so far (by this context and its role contexts)."""
+        with self._calls_lock:
+            return dict(sorted(self.calls.items()))
 
     def account_id(self) -> str:
         return self.client("sts").get_caller_identity()["Account"]
