@@ -66,8 +66,7 @@ def _json_validator(spec_version: str):
         )
     )
     checker = FormatChecker(formats=())
-    for name, func in Draft7Validator.FORMAT_CHECKER.checkers.items():
-        checker.checkers[name] = func
+    checker.checkers.update(Draft7Validator.FORMAT_CHECKER.checkers)  # the library's checker, but:
     checker.checkers["iri"] = (is_iri, ())
     checker.checkers["iri-reference"] = (is_iri_reference, ())
     schema = load(res.BOM_JSON[SchemaVersion.from_version(spec_version)])

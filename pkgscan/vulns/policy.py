@@ -323,10 +323,6 @@ class VexProduct:
             return None
         return "unaffected" if all(s == "unaffected" for s in statuses) else "affected"
 
-    def matches(self, component: Component) -> bool:
-        """The product says ``component`` is not affected (or names it with no version list)."""
-        return self.version_status(component) in ("", "unaffected")
-
 
 @dataclass(frozen=True)
 class VexStatement:
@@ -363,9 +359,9 @@ class VexStatement:
         return bool(_id_set(self.ids) & _finding_ids(finding)) and bool(self._statuses(finding.component))
 
     def suppresses_finding(self, finding: Finding) -> bool:
-        """Suppressing status, and no version entry covering the component says it is affected."""
-        statuses = self._statuses(finding.component)
-        return self.suppresses and bool(statuses) and all(s in ("", "unaffected") for s in statuses)
+        """Suppressing status, and no version entry covering the component says it is affected
+        (called for statements that apply to the finding)."""
+        return self.suppresses and all(s in ("", "unaffected") for s in self._statuses(finding.component))
 
 
 def _iri_tail(iri: str) -> str:
