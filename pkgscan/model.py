@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PYPI = "pypi"
-NPM = "npm"
+from .ecosystems import NPM, PYPI  # noqa: F401  (re-exported: the ecosystem keys)
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,21 @@ class Occurrence:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """How a component was identified: one technique, one place, one confidence.
+
+    ``technique`` uses CycloneDX's identity techniques ("manifest-analysis", "source-code-analysis",
+    "binary-analysis", "filename", "hash-comparison", "other", ...); ``confidence`` is 0..1.
+    """
+
+    technique: str
+    confidence: float
+    location: str = ""
+    #: what exactly was read ("pom.properties", "esbuild path comment", "file name")
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Component:
     """One distinct package@version that is installed in the artifact."""
 
@@ -80,6 +94,15 @@ class Component:
     missing_from_lockfile: bool = False
     #: hashes of the metadata file as recorded by the installer ("sha256" -> hex), when known
     hashes: tuple[tuple[str, str], ...] = ()
+    #: how it was identified; empty = its installed metadata (manifest-analysis, confidence 1)
+    evidence: tuple[Evidence, ...] = ()
+    #: extra facts as (name, value) pairs, emitted as SBOM properties ("pkgscan:vendored-by", ...)
+    properties: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def confidence(self) -> float:
+        """The best confidence of its evidence (1.0 for installed metadata)."""
+        return max((e.confidence for e in self.evidence), default=1.0)
 
     @property
     def key(self) -> str:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Artifact, Component, DeclaredOnly, Inventory, Notice, Occurrence
+from .model import Artifact, Component, Evidence, DeclaredOnly, Inventory, Notice, Occurrence
 
-FORMAT = 1
+FORMAT = 2
 
 
 def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
@@ -21,6 +21,8 @@ def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
                 "occurrences": [[o.location, o.root] for o in c.occurrences],
                 "declared_in": list(c.declared_in), "missing_from_lockfile": c.missing_from_lockfile,
                 "hashes": [list(h) for h in c.hashes],
+                "evidence": [[e.technique, e.confidence, e.location, e.detail] for e in c.evidence],
+                "properties": [list(p) for p in c.properties],
             }
             for c in inv.components
         ],
@@ -48,6 +50,8 @@ def inventory_from_dict(d: dict[str, Any]) -> Inventory:
                 occurrences=tuple(Occurrence(loc, root) for loc, root in c["occurrences"]),
                 declared_in=tuple(c["declared_in"]), missing_from_lockfile=c["missing_from_lockfile"],
                 hashes=tuple(tuple(h) for h in c["hashes"]),
+                evidence=tuple(Evidence(t, float(conf), loc, detail) for t, conf, loc, detail in c["evidence"]),
+                properties=tuple((k, v) for k, v in c["properties"]),
             )
             for c in d["components"]
         ),

@@ -259,9 +259,10 @@ def test_sort_key_never_raises(eco):
 
 def test_unsupported_ecosystem():
     with pytest.raises(versions.UnsupportedEcosystem):
-        sort_key("Maven", "1.0")
+        sort_key("Hackage", "1.0")
     with pytest.raises(ValueError):
-        compare("Go", "v1.0.0", "v1.0.1")
+        compare("Debian", "1.0-1", "1.0-2")
+    assert compare("Go", "v1.0.0", "1.0.1") == -1  # Go: SemVer once the "v" is dropped
 
 
 def test_semver_policy_examples():

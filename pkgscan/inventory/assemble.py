@@ -10,43 +10,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from packageurl import PackageURL
-from packaging.utils import canonicalize_name
-
+from .. import ecosystems
 from ..model import NPM, PYPI, Artifact, Component, DeclaredOnly, Inventory, Notice, Occurrence
 from .base import CatalogResult, Installed, Lockfile, dirname, scrub
 
 
 def make_purl(ecosystem: str, name: str, version: str) -> str:
-    """The package URL; never raises (a name no purl can carry is percent-encoded as one segment)."""
-    try:
-        if ecosystem == NPM:
-            ns, _, short = name.rpartition("/") if name.startswith("@") else ("", "", name)
-            return PackageURL(type="npm", namespace=ns or None, name=short, version=version or None).to_string()
-        return PackageURL(type="pypi", name=canonicalize_name(name), version=version or None).to_string()
-    except ValueError:
-        from urllib.parse import quote
-
-        tail = f"@{quote(version, safe='', errors='replace')}" if version else ""
-        return f"pkg:{'npm' if ecosystem == NPM else 'pypi'}/{quote(name or '_', safe='', errors='replace')}{tail}"
+    """The package URL (never raises); an unknown ecosystem raises UnknownEcosystem."""
+    return ecosystems.get(ecosystem).make_purl(name, version)
 
 
 def same_version(ecosystem: str, a: str, b: str) -> bool:
-    """Equal versions: PEP 440 equality for PyPI ("2018.04.16" == "2018.4.16"), else the same string."""
-    if a == b:
-        return True
-    if ecosystem != PYPI:
-        return False
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return False
+    """Equal versions as the ecosystem means it (PEP 440: "2018.04.16" == "2018.4.16")."""
+    return ecosystems.get(ecosystem).same_version(a, b)
 
 
 def _norm(ecosystem: str, name: str) -> str:
-    return canonicalize_name(name) if ecosystem == PYPI else name
+    return ecosystems.get(ecosystem).normalize(name)
 
 
 def _under(root: str, directory: str) -> bool:
@@ -158,6 +138,8 @@ def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -
         for c in copies:
             licenses.extend(x for x in c.licenses if x not in licenses)
         declared = sorted({p for c in copies for p in rec.declared_in.get(id(c), ())})
+        evidence = tuple(dict.fromkeys(e for c in copies for e in c.evidence))
+        properties = tuple(sorted({p for c in copies for p in c.properties}))
         components.append(
             Component(
                 ecosystem=first.ecosystem,
@@ -169,6 +151,8 @@ def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -
                 description=first.description,
                 declared_in=tuple(declared),
                 missing_from_lockfile=any(id(c) in rec.missing for c in copies),
+                evidence=evidence,
+                properties=properties,
             )
         )
     components.sort(key=lambda c: (c.ecosystem, c.name, c.version, c.purl))

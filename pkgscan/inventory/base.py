@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..archive import Tree
-from ..model import LockfileParse
+from ..model import Evidence, LockfileParse
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,10 @@ class Installed:
     #: npm: the directory name under node_modules when it differs from the name (an alias)
     alias: str = ""
     hashes: tuple[tuple[str, str], ...] = ()
+    #: how it was identified (empty: its own installed metadata, confidence 1)
+    evidence: tuple[Evidence, ...] = ()
+    #: extra facts for the SBOM, (name, value)
+    properties: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,22 +13,26 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from packaging.utils import canonicalize_name
-
+from .. import ecosystems
 from .versions import sort_key
 
-ECOSYSTEM_NAMES = {"pypi": "PyPI", "npm": "npm"}
 _EVENT_ORDER = {"introduced": 0, "fixed": 1, "last_affected": 2, "limit": 3}
 
 
 def normalize_name(ecosystem: str, name: str) -> str:
-    """PyPI names compare PEP 503-normalized; npm names are case-sensitive and kept as is."""
-    return canonicalize_name(name) if ecosystem == "PyPI" else name
+    """A name as the OSV ecosystem compares it (PyPI: PEP 503; NuGet: case-insensitive; else as is).
+
+    Names of ecosystems pkgscan does not know are kept as written (they are indexed, not matched)."""
+    eco = ecosystems.by_osv(ecosystem)
+    return eco.normalize(name) if eco is not None else name
 
 
 def osv_ecosystem(ecosystem: str) -> str:
-    """'pypi' (pkgscan's model) -> 'PyPI' (OSV's name); OSV names pass through."""
-    return ECOSYSTEM_NAMES.get(ecosystem, ecosystem)
+    """pkgscan's ecosystem key ('pypi') -> OSV's name ('PyPI'); raises for an ecosystem OSV does not cover."""
+    eco = ecosystems.get(ecosystem)
+    if eco.osv is None:
+        raise ecosystems.UnknownEcosystem(f"OSV publishes no advisories for {ecosystem!r} packages")
+    return eco.osv
 
 
 def base_ecosystem(ecosystem: str) -> str:
@@ -45,15 +49,9 @@ class Range:
 
 @lru_cache(maxsize=65536)
 def normalize_version(ecosystem: str, version: str) -> str:
-    """PEP 440 canonical form for PyPI ("3.2.0-rc1" == "3.2rc1"); other ecosystems unchanged."""
-    if ecosystem == "PyPI":
-        from packaging.utils import canonicalize_version
-
-        try:
-            return canonicalize_version(version, strip_trailing_zero=True)
-        except Exception:  # an invalid version is kept as written
-            return version
-    return version
+    """The version in the ecosystem's canonical form (PEP 440: "3.2.0-rc1" == "3.2rc1"), else unchanged."""
+    eco = ecosystems.by_osv(ecosystem)
+    return eco.canonical_version(version) if eco is not None else version
 
 
 @dataclass(frozen=True)
