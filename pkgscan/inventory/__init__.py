@@ -8,23 +8,32 @@ from .locks import LockfileCataloger
 from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
 
-_NAMES = frozenset({"METADATA", "PKG-INFO"})
-_SUFFIXES = frozenset({".json", ".lock", ".yaml", ".toml", ".txt", ".egg-info"})
-
 CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:
-    """Decide from the path list alone which members each cataloger needs, then read just those."""
+    """Decide from the path list alone which members each cataloger needs, then read just those.
+
+    Each cataloger declares the base names and (lower-case) endings it may want; only paths with one
+    of them are offered to its ``wants``.  A cataloger whose files have no telling name (executables)
+    declares ``any_path = True`` and is offered every path.
+    """
     wanted: list[list[str]] = [[] for _ in catalogers]
+    names = [frozenset(getattr(c, "names", ())) for c in catalogers]
+    suffixes = [tuple(getattr(c, "suffixes", ())) for c in catalogers]
+    every = [bool(getattr(c, "any_path", False)) for c in catalogers]
+    all_names = frozenset().union(*names)
+    all_suffixes = tuple({s for ss in suffixes for s in ss})
+    any_every = any(every)
     for path in tree.paths:
         base = path[path.rfind("/") + 1 :]
-        dot = base.rfind(".")
-        # Cheap pre-filter: every file any cataloger wants has one of these names or endings.
-        if base not in _NAMES and (dot < 0 or base[dot:].lower() not in _SUFFIXES):
+        low = base.lower()
+        hit_name = base in all_names
+        hit_suffix = low.endswith(all_suffixes)
+        if not (hit_name or hit_suffix or any_every):
             continue
         for i, cat in enumerate(catalogers):
-            if cat.wants(path, base):
+            if (every[i] or base in names[i] or low.endswith(suffixes[i])) and cat.wants(path, base):
                 wanted[i].append(path)
     result = CatalogResult()
     for cat, paths in zip(catalogers, wanted):

@@ -49,9 +49,16 @@ class CatalogResult:
 
 
 class Cataloger(Protocol):
-    """Declares the paths it needs before anything is read, then reads only those."""
+    """Declares the paths it needs before anything is read, then reads only those.
+
+    ``names`` (exact base names) and ``suffixes`` (lower-case endings) say which paths may interest
+    it; ``wants`` decides on each of those.  ``any_path = True`` offers it every path (for files with
+    no telling name, such as executables).
+    """
 
     name: str
+    names: frozenset[str]
+    suffixes: tuple[str, ...]
 
     def wants(self, path: str, basename: str) -> bool: ...
 

@@ -63,6 +63,8 @@ def project_dir(path: str, kind: str) -> str:
 
 class LockfileCataloger:
     name = "lockfiles"
+    names = frozenset(_EXACT)
+    suffixes = (".txt", ".toml")  # requirements*.txt, pylock.*.toml
 
     def wants(self, path: str, basename: str) -> bool:
         return classify(path, basename) is not None

@@ -52,6 +52,8 @@ def _json_object(data: bytes) -> dict | None:
 
 class NodeInstalledCataloger:
     name = "node-installed"
+    names = frozenset({"package.json"})
+    suffixes = ()
 
     def wants(self, path: str, basename: str) -> bool:
         return basename == "package.json" and package_dir(path) is not None

@@ -131,6 +131,8 @@ def metadata_root(location: str) -> str:
 
 class PythonInstalledCataloger:
     name = "python-installed"
+    names = frozenset({"METADATA", "PKG-INFO"})
+    suffixes = (".egg-info",)
 
     def wants(self, path: str, basename: str) -> bool:
         # suffixes compare case-insensitively, as importlib.metadata does
