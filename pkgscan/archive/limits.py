@@ -23,6 +23,8 @@ class Limits:
     #: zip files (the archive itself): Lambda accepts 50 MB direct upload, 250 MB unzipped; a
     #: bigger zip is still read (only the central directory and metadata), up to this size.
     max_archive_size: int = 2048 * MiB
+    #: archives inside archives (jars in jars, wheels and zips in a package): how deep to open them.
+    max_nesting: int = 8
 
     def with_overrides(self, **kw: int | None) -> "Limits":
         from dataclasses import replace

@@ -27,6 +27,14 @@ class Tree:
         self.notices: list[Notice] = []
         self.bytes_decompressed = 0
         self._sizes: dict[str, int] = {}
+        #: nested archives: the outermost tree (whose budget every nested read spends), the tree
+        #: this one was opened from, the path prefix of its members ("lib/a.jar!/") and its depth
+        self.root: Tree = self
+        self.parent: Tree | None = None
+        self.prefix = ""
+        self.depth = 0
+        self._nested_consumed = 0
+        self._nested_entries = 0
 
     @property
     def paths(self) -> list[str]:
@@ -45,17 +53,58 @@ class Tree:
         """Contents of one file; raises EntryError (recorded by the caller as a notice)."""
         if path not in self._sizes:
             raise EntryError("missing", "no such file in the package")
+        root = self.root
         cap = min(max_size or self.limits.max_member_size, self.limits.max_member_size)
-        budget = self.limits.max_total_uncompressed - self._consumed()
+        budget = root.limits.max_total_uncompressed - root._total_consumed()
         if self._sizes[path] > budget:
             raise EntryError("size-limit", "total uncompressed size limit reached; entry not read", True)
-        data = self._read(path, min(cap, budget))
-        self.bytes_decompressed += len(data)
+        before = self._consumed()
+        try:
+            data = self._read(path, min(cap, budget))
+            self.bytes_decompressed += len(data)
+        finally:
+            if root is not self:  # a nested archive spends the outermost archive's budget
+                root._nested_consumed += self._consumed() - before
         return data
 
     def _consumed(self) -> int:
         """Bytes produced so far, failed reads included (what the total budget limits)."""
         return self.bytes_decompressed
+
+    def _total_consumed(self) -> int:
+        return self._consumed() + self._nested_consumed
+
+    def open_nested(self, path: str, max_size: int | None = None) -> "ZipTree | None":
+        """Open a zip member that is itself a zip (a jar, a wheel, a nested ``.zip``) as a Tree.
+
+        Read in memory through the same bounded reader: the outermost archive's byte budget and
+        entry limit cover every nested archive, and nesting deeper than ``limits.max_nesting`` is
+        refused.  Its members' notices reach this tree, prefixed ``<path>!/``, when it is closed.
+        Returns None (with a notice) when the member cannot be opened.
+        """
+        root = self.root
+        if self.depth + 1 > self.limits.max_nesting:
+            self.notices.append(Notice("nesting-limit", path, f"archive nested more than {self.limits.max_nesting} "
+                                       "deep; not opened", True))
+            return None
+        data = self.read_or_note(path, max_size)
+        if data is None:
+            return None
+        from dataclasses import replace as _replace
+
+        from .source import BytesSource
+
+        left = root.limits.max_entries - root.entry_count() - root._nested_entries
+        limits = _replace(self.limits, max_entries=max(0, left))
+        try:
+            nested = ZipTree(BytesSource(data), limits)
+        except (ArchiveError, EntryError) as exc:
+            self.notices.append(Notice("nested-archive-unreadable", path, f"not a readable archive: {exc}"))
+            return None
+        nested.root, nested.parent, nested.depth = root, self, self.depth + 1
+        nested.prefix = f"{self.prefix}{path}!/"
+        root._nested_entries += nested.entry_count()
+        return nested
 
     def read_or_note(self, path: str, max_size: int | None = None) -> bytes | None:
         """Like read, but a failure becomes a notice and None."""
@@ -69,7 +118,14 @@ class Tree:
         raise NotImplementedError
 
     def close(self) -> None:
-        pass
+        self._hand_notices_up()
+
+    def _hand_notices_up(self) -> None:
+        if self.parent is not None and self.notices:
+            prefix = f"{self.prefix[len(self.parent.prefix):-2]}!/"
+            self.parent.notices.extend(Notice(n.code, prefix + n.path if n.path else prefix[:-2], n.message, n.suspicious)
+                                       for n in self.notices)
+            self.notices = []
 
     def __enter__(self) -> "Tree":
         return self
@@ -108,6 +164,7 @@ class ZipTree(Tree):
         return self.zip.bytes_inflated
 
     def close(self) -> None:
+        self._hand_notices_up()
         if self._owns:
             self.source.close()
 
