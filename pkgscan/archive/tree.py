@@ -29,7 +29,7 @@ class Tree:
         self._sizes: dict[str, int] = {}
         #: nested archives: the outermost tree (whose budget every nested read spends), the tree
         #: this one was opened from, the path prefix of its members ("lib/a.jar!/") and its depth
-        self.root: Tree = self
+        self.outer: Tree = self
         self.parent: Tree | None = None
         self.prefix = ""
         self.depth = 0
@@ -53,7 +53,7 @@ class Tree:
         """Contents of one file; raises EntryError (recorded by the caller as a notice)."""
         if path not in self._sizes:
             raise EntryError("missing", "no such file in the package")
-        root = self.root
+        root = self.outer
         cap = min(max_size or self.limits.max_member_size, self.limits.max_member_size)
         budget = root.limits.max_total_uncompressed - root._total_consumed()
         if self._sizes[path] > budget:
@@ -82,7 +82,7 @@ class Tree:
         refused.  Its members' notices reach this tree, prefixed ``<path>!/``, when it is closed.
         Returns None (with a notice) when the member cannot be opened.
         """
-        root = self.root
+        root = self.outer
         if self.depth + 1 > self.limits.max_nesting:
             self.notices.append(Notice("nesting-limit", path, f"archive nested more than {self.limits.max_nesting} "
                                        "deep; not opened", True))
@@ -101,7 +101,7 @@ class Tree:
         except (ArchiveError, EntryError) as exc:
             self.notices.append(Notice("nested-archive-unreadable", path, f"not a readable archive: {exc}"))
             return None
-        nested.root, nested.parent, nested.depth = root, self, self.depth + 1
+        nested.outer, nested.parent, nested.depth = root, self, self.depth + 1
         nested.prefix = f"{self.prefix}{path}!/"
         root._nested_entries += nested.entry_count()
         return nested
