@@ -13,7 +13,7 @@ once; ``checker.warnings(inventories)`` gives the database and source warnings f
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
