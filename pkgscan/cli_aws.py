@@ -68,7 +68,7 @@ def _setup(kw: dict):
     kw["_checker"] = checker
     table = None
     if kw["runtime_data"]:
-        from .runtimes import load_table
+        from .aws.runtimes import load_table
 
         table = load_table(kw["runtime_data"])
     opts = ScanOptions(all_versions=kw.get("all_versions", False), trusted_accounts=frozenset(kw["trusted"]) if kw["trusted"] else None,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from pkgscan.vulns import update as upd
-from pkgscan.vulns.http import session
+from pkgscan.http import session
 from pkgscan.vulns.store import DB_FILE, AdvisoryDB
 
 from .conftest import SAMPLES

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from pkgscan.cli import main
 from pkgscan.scan import scan_path, scan_vulnerabilities, vulnerability_sources
 from pkgscan.vulns import osv_api as osv_api_module
-from pkgscan.vulns.http import session as make_session
+from pkgscan.http import session as make_session
 from pkgscan.vulns.matcher import OfflineSource, match, package_key, record_affects
 from pkgscan.vulns.osv import normalize_name
 from pkgscan.vulns.osv_api import OsvApiError, OsvApiSource

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pkgscan.signing import (
+from pkgscan.aws.signing import (
     CHECK_NAMES,
     CodeSigningConfig,
     SigningJobInfo,

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Inventory
-from ..runtime_view import EffectiveView
+from .runtime_view import EffectiveView
 from ..vulns.model import Finding
 
 SCANNED, SKIPPED, FAILED = "scanned", "skipped", "failed"
@@ -58,9 +58,9 @@ class FunctionResult:
     resolved_image_uri: str = ""
     layers: tuple[str, ...] = ()
     inventory_sha256: str = ""
-    signing: Any = None  # pkgscan.signing.SigningReport, one for the function
+    signing: Any = None  # pkgscan.aws.signing.SigningReport, one for the function
     layer_signing: tuple[Any, ...] = ()  # one SigningReport per layer
-    runtime_verdict: Any = None  # pkgscan.runtimes.RuntimeVerdict
+    runtime_verdict: Any = None  # pkgscan.aws.runtimes.RuntimeVerdict
     effective: EffectiveView | None = None
     findings: tuple[Finding, ...] = ()  # the function's and its layers' (labelled "layer", "shadowed")
     untrusted_layers: tuple[str, ...] = ()

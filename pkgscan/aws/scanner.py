@@ -22,7 +22,7 @@ from .. import __version__
 from ..archive import DEFAULT_LIMITS
 from ..errors import PkgscanError
 from ..model import Inventory
-from ..runtime_view import effective_view
+from .runtime_view import effective_view
 from ..scan import scan_path
 from ..vulns.model import Finding
 from .cache import CodeCache
@@ -143,7 +143,7 @@ class LambdaScanner:
         self.tag_filter: tuple = ()
         self._signing = None
         if self.opt.verify_signing:
-            from ..signing import SigningLookup
+            from .signing import SigningLookup
 
             self._signing = SigningLookup(lambda r: ctx.client("lambda", r), lambda r: ctx.client("signer", r))
 
@@ -156,7 +156,7 @@ class LambdaScanner:
         other.function_filter = function_filter
         other.tag_filter = tuple(tag_filter or ())
         if self._signing is not None:
-            from ..signing import SigningLookup
+            from .signing import SigningLookup
 
             other._signing = SigningLookup(lambda r: ctx.client("lambda", r), lambda r: ctx.client("signer", r))
         return other
@@ -380,7 +380,7 @@ class LambdaScanner:
         return out
 
     def _verify_signing(self, config: dict, region: str, layers: list[LayerResult]):
-        from ..signing import verify
+        from .signing import verify
 
         now = self.opt.now or datetime.now(timezone.utc)
         arn = config.get("FunctionArn", "")
@@ -403,7 +403,7 @@ class LambdaScanner:
         return report, layer_reports
 
     def _runtime_verdict(self, runtime: str, package_type: str):
-        from ..runtimes import runtime_verdict
+        from .runtimes import runtime_verdict
 
         today = self.opt.today or date.today()
         if package_type == "Image" and not runtime:

@@ -11,7 +11,7 @@ from typing import Sequence
 import requests
 
 from ..errors import PkgscanError
-from .http import session as make_session
+from ..http import session as make_session
 from .advisory import Advisory
 from .sources import PackageKey
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 
 from ..errors import PkgscanError
-from .http import session as make_session
+from ..http import session as make_session
 from .store import ImportReport, default_db_dir, import_path, writer
 
 DEFAULT_BASE = "https://osv-vulnerabilities.storage.googleapis.com"

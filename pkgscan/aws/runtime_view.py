@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .model import NPM, PYPI, Inventory
+from ..model import NPM, PYPI, Inventory
 
 NOT_ON_PATH = 99
 _PY_RUNTIME = re.compile(r"^python(\d+\.\d+)")

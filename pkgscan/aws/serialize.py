@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Artifact, Component, Evidence, DeclaredOnly, Inventory, Notice, Occurrence
+from ..model import Artifact, Component, Evidence, DeclaredOnly, Inventory, Notice, Occurrence
 
 FORMAT = 2
 

@@ -5,7 +5,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from .. import __version__
+from . import __version__
 
 USER_AGENT = f"pkgscan/{__version__} (+https://github.com/pkgscan/pkgscan)"
 
