@@ -117,7 +117,7 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
         accounts = [{"account": r.account, "name": "", "status": "scanned", "reason": ""} for r in results if r.account]
         accounts = list({a["account"]: a for a in accounts}.values())
     if kw["out_dir"]:
-        doc = fleet.write_fleet(results, accounts, kw["out_dir"], kw["spec_version"], stats)
+        doc = fleet.write_fleet(results, accounts, kw["out_dir"], kw["spec_version"], stats, kw.get("shard_spec"))
     else:
         covered = {r.account for r in results}
         docs = [res.partial_doc(r, [a for a in accounts if a["account"] == r.account]) for r in results]
@@ -222,6 +222,7 @@ def register(main: click.Group) -> None:
         p = fleet.plan(scanner.ctx, org=org, role_name=role_name, external_id=kw["external_id"],
                        regions=region_list, filters=filters, workers=min(8, kw["workers"]))
         units = fleet.shard(p.units, spec)
+        kw["shard_spec"] = spec  # an --out-dir is marked as this shard's result, also when it had no work
         results, accounts = fleet.scan_units(scanner, p, units, filters)
         stats = dict(scanner.stats)
         stats["api_calls_total"] = sum(scanner.ctx.call_counts().values())
