@@ -96,12 +96,16 @@ _KNOWN_GROUPS = {
     "spring-core": "org.springframework", "spring-web": "org.springframework",
     "spring-webmvc": "org.springframework", "spring-beans": "org.springframework",
     "spring-context": "org.springframework", "jsoup": "org.jsoup", "joda-time": "joda-time",
-    "netty-all": "io.netty", "aws-lambda-java-core": "com.amazonaws", "aws-lambda-java-events": "com.amazonaws",
+    "netty-all": "io.netty", "commons-logging": "commons-logging", "commons-io": "commons-io",
+    "commons-codec": "commons-codec", "commons-collections": "commons-collections", "log4j": "log4j",
+    "commons-beanutils": "commons-beanutils", "commons-fileupload": "commons-fileupload", "aws-lambda-java-core": "com.amazonaws", "aws-lambda-java-events": "com.amazonaws",
 }
 _LICENSE_NAMES = {
     "apache license, version 2.0": "Apache-2.0", "the apache software license, version 2.0": "Apache-2.0",
     "apache-2.0": "Apache-2.0", "apache 2.0": "Apache-2.0", "apache license 2.0": "Apache-2.0",
-    "the apache license, version 2.0": "Apache-2.0", "mit license": "MIT", "the mit license": "MIT", "mit": "MIT",
+    "the apache license, version 2.0": "Apache-2.0",
+    "http://www.apache.org/licenses/license-2.0.txt": "Apache-2.0", "https://www.apache.org/licenses/license-2.0.txt": "Apache-2.0",
+    "http://www.apache.org/licenses/license-2.0": "Apache-2.0", "https://www.apache.org/licenses/license-2.0": "Apache-2.0", "mit license": "MIT", "the mit license": "MIT", "mit": "MIT",
 }
 
 
@@ -564,20 +568,28 @@ def _manifest_version(m: dict[str, str]) -> str:
 
 
 def _manifest_group(m: dict[str, str], artifact: str) -> tuple[str, bool]:
+    """(groupId, taken from the manifest?) for a jar without Maven metadata; ("", False) when unknown.
+
+    Order: the short table of well-known artifacts (manifests name the vendor, ``org.apache``, not
+    the group: commons-logging's says ``Implementation-Vendor-Id: org.apache``), a
+    ``Bundle-SymbolicName`` that is ``<group>.<artifact>``, ``Implementation-Vendor-Id``, a
+    reverse-domain ``Implementation-Title`` / ``Extension-Name``, the ``Bundle-SymbolicName`` itself.
+    """
+    if artifact in _KNOWN_GROUPS:
+        return _KNOWN_GROUPS[artifact], False
+    bsn = _clean_symbolic(m.get("Bundle-SymbolicName", ""))
+    bsn_ok = _valid_id(bsn) and "." in bsn
+    if bsn_ok and bsn.endswith("." + artifact):
+        return bsn[: -len(artifact) - 1], True
     vendor = m.get("Implementation-Vendor-Id", "").strip()
     if _valid_id(vendor) and "." in vendor:
         return vendor, True
-    bsn = _clean_symbolic(m.get("Bundle-SymbolicName", ""))
-    if _valid_id(bsn) and "." in bsn:
-        if bsn.endswith("." + artifact):
-            return bsn[: -len(artifact) - 1], True
-        return bsn, True
-    if artifact in _KNOWN_GROUPS:
-        return _KNOWN_GROUPS[artifact], False
     for key in ("Implementation-Title", "Extension-Name", "Extension-name"):
         cand = _clean_symbolic(m.get(key, ""))
         if _REVERSE_DOMAIN.match(cand) and _valid_id(cand):
             return cand, True
+    if bsn_ok:
+        return bsn, True
     return "", False
 
 
