@@ -415,8 +415,9 @@ def test_other_ecosystems_entries_are_ignored():
     rec = record("GHSA-8hfj-j24r-96c4")  # moment (npm) + Moment.js (NuGet)
     assert [a["package"]["ecosystem"] for a in rec["affected"]] == ["npm", "NuGet"]
     assert [(e.ecosystem, e.name) for e in osv.affected_entries(rec)] == [("npm", "moment")]
-    rec = record("GHSA-f2jv-r9rf-7988")  # handlebars (npm) + 3 Maven packages
-    assert [(e.ecosystem, e.name) for e in osv.affected_entries(rec)] == [("npm", "handlebars")]
+    rec = record("GHSA-f2jv-r9rf-7988")  # handlebars (npm) + 3 Maven packages (Maven is matched now)
+    assert [(e.ecosystem, e.name) for e in osv.affected_entries(rec)][:1] == [("npm", "handlebars")]
+    assert {e.ecosystem for e in osv.affected_entries(rec)} == {"npm", "Maven"}
 
 
 def test_other_ecosystems_through_scan(db):
