@@ -113,7 +113,7 @@ def _sorted_events(order: str, raw_events: object) -> tuple[tuple[str, str, tupl
     return tuple(keyed)
 
 
-SUPPORTED = frozenset({"PyPI", "npm"})
+SUPPORTED = frozenset(ecosystems.osv_names())
 
 
 def package_entries(record: dict):
