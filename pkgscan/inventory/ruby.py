@@ -293,13 +293,24 @@ def read_gemspec(text: str) -> GemspecFacts:
             facts.platform = lit[0].strip()
         elif field == "summary" and not facts.summary:
             facts.summary = lit[0][:500]
+    # RubyGems before 3.5 writes each dependency twice: add_runtime_dependency /
+    # add_development_dependency, and an `else` branch (for ancient RubyGems) where all are
+    # add_dependency.  So a gem named by add_development_dependency is development, wherever else
+    # it appears.
     dep = re.compile(rf"^[ \t]*{v}\.add_(runtime_|development_)?dependency\b[ \t]*\(?", re.MULTILINE)
+    development: set[str] = set()
     for dm in dep.finditer(code, bm.end()):
-        if dm.group(1) == "development_":
-            continue
         lit = read_literal(code, dm.end())
-        if lit and lit[0].strip() and lit[0] not in facts.runtime_deps and len(facts.runtime_deps) < 1000:
-            facts.runtime_deps.append(lit[0].strip())
+        if not lit or not lit[0].strip():
+            continue
+        name = lit[0].strip()
+        if dm.group(1) == "development_":
+            development.add(name)
+        elif name not in facts.runtime_deps and len(facts.runtime_deps) < 1000:
+            facts.runtime_deps.append(name)
+    facts.runtime_deps = [d for d in facts.runtime_deps if d not in development]
+    if not facts.version:
+        facts.version = _version_from_constant(code, var, bm.end())
     # a version given as Gem::Version.new("1.2") is still a literal
     if not facts.version:
         vm = re.search(rf"^[ \t]*{v}\.version[ \t]*=[ \t]*Gem::Version\.new\(", code[bm.end():], re.MULTILINE)
@@ -308,6 +319,26 @@ def read_gemspec(text: str) -> GemspecFacts:
             if lit:
                 facts.version = lit[0].strip()
     return facts
+
+
+_CONST_ASSIGN = re.compile(r"^[ \t]*(?:[A-Z][A-Za-z0-9_]*::)*([A-Z][A-Za-z0-9_]{0,63})[ \t]*=(?!=)", re.MULTILINE)
+
+
+def _version_from_constant(code: str, var: str, start: int) -> str:
+    """``s.version = VERSION`` / ``Mod::VERSION`` where the constant is a literal assigned in this same
+    file (``VERSION = "1.2.3".freeze``).  Other files (``require_relative "lib/x/version"``) are never
+    read or run: an installed specification never needs them."""
+    m = re.search(rf"^[ \t]*{re.escape(var)}\.version[ \t]*=[ \t]*((?:[A-Z][A-Za-z0-9_]*::)*([A-Z][A-Za-z0-9_]{{0,63}}))[ \t]*$",
+                  code[start:], re.MULTILINE)
+    if not m:
+        return ""
+    want = m.group(2)
+    for cm in _CONST_ASSIGN.finditer(code):
+        if cm.group(1) == want:
+            lit = read_literal(code, cm.end())
+            if lit and lit[0].strip():
+                return lit[0].strip()
+    return ""
 
 
 # ------------------------------------------------------------------ the cataloger

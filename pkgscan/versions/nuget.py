@@ -62,3 +62,19 @@ def is_valid(version: str) -> bool:
 def equal(a: str, b: str) -> bool:
     """NuGet equality: ``1.0 == 1.0.0.0``, labels case-insensitive, metadata ignored."""
     return sort_key(a) == sort_key(b)
+
+
+def canonical(version: str) -> str:
+    """NuGet's normalized form, for comparing listed versions: ``Major.Minor.Patch[.Revision]`` (a
+    zero revision dropped, leading zeros dropped), the release label lower-cased, metadata dropped.
+    A string that is not a NuGet version is returned unchanged."""
+    if not is_valid(version):
+        return version
+    head = version.split("+", 1)[0]
+    numbers, _, label = head.partition("-")
+    parts = [str(int(p)) for p in numbers.split(".")]
+    while len(parts) < 3:
+        parts.append("0")
+    if len(parts) == 4 and parts[3] == "0":
+        parts.pop()
+    return ".".join(parts) + ("-" + label.lower() if label else "")

@@ -75,3 +75,12 @@ def prerelease(version: str) -> bool:
 
 def equal(a: str, b: str) -> bool:
     return sort_key(a) == sort_key(b)
+
+
+def canonical(version: str) -> str:
+    """Gem::Version's canonical segments joined by dots (``1.0.a2`` and ``1.0.a.2`` -> ``1.a.2``;
+    ``1.0.0`` -> ``1``), for comparing listed versions; a string Gem::Version rejects is unchanged."""
+    if not is_valid(version) or len(version) > _MAX_KEY_INPUT:
+        return version
+    segs = _canonical(_segments(version.strip()))
+    return ".".join(str(s) for s in segs) if segs else "0"

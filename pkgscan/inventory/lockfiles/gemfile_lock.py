@@ -13,7 +13,8 @@ Sources: ``GEM`` -> ``registry``, ``GIT`` -> ``git``, ``PATH`` -> ``workspace`` 
 development groups in the lockfile, so nothing is ``dev``.  ``BUNDLED WITH`` names the Bundler
 that wrote the file: not a locked gem.  ``line`` is the 1-based line of the spec.
 
-A file with no source section at all is not a Gemfile.lock (LockfileError).  Bounded: at most
+A file with none of Bundler's sections is not a Gemfile.lock (LockfileError); one with sections but
+no gems is an empty lock.  Bounded: at most
 :data:`MAX_GEMS` gems and :data:`MAX_DEPS` dependency names per gem are kept (a warning says so).
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ MAX_DEPS = 1_000
 _SPEC = re.compile(r"^    ([^\s(][^\s(]{0,255}) \(([^)\s]{1,256})\)\s*$")
 _DEP = re.compile(r"^      ([^\s(!][^\s(!]{0,255})(?: \([^)]{0,512}\))?!?\s*$")
 _SOURCES = {"GEM": "registry", "GIT": "git", "PATH": "directory", "PLUGIN SOURCE": "url"}
+_OTHER_SECTIONS = frozenset({"PLATFORMS", "DEPENDENCIES", "CHECKSUMS", "RUBY VERSION", "BUNDLED WITH"})
 _VERSION = re.compile(r"^[0-9]+(?:\.[0-9A-Za-z]+)*$")
 
 
@@ -69,7 +71,7 @@ def parse(data: bytes, path: str) -> LockfileParse:
             current = None
             remote = ""
             source = _SOURCES.get(section, "")
-            if source:
+            if source or section in _OTHER_SECTIONS:
                 sources_seen += 1
             continue
         if not source:
@@ -116,7 +118,8 @@ def parse(data: bytes, path: str) -> LockfileParse:
         if odd <= 20:
             warnings.append(f"line {lineno}: not a spec or dependency line: {line.strip()[:80]!r}")
     if not sources_seen:
-        raise LockfileError(f"{path}: no GEM, GIT or PATH section: not a Gemfile.lock")
+        raise LockfileError(f"{path}: no Bundler section (GEM, GIT, PATH, PLATFORMS, DEPENDENCIES, ...): "
+                            "not a Gemfile.lock")
     if odd > 20:
         warnings.append(f"{odd - 20} more lines that are not spec or dependency lines")
     if dropped_gems:

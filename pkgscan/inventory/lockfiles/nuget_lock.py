@@ -6,7 +6,7 @@ dependencies}}``.  ``type`` is ``Direct``, ``Transitive``, ``CentralTransitive``
 project reference: the app's own code, source ``workspace``).  Every package is reported once per
 (case-insensitive name, resolved version) over all frameworks; its ``dependencies`` are the names
 its entries list.  NuGet records no development dependencies.  ``line`` is the line of the
-package's first key.
+first entry of that name@version.
 """
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def parse(data: bytes, path: str) -> LockfileParse:
             elif not isinstance(resolved, str) or not resolved.strip():
                 warnings.append(f"{tfm}: {name} has no resolved version")
                 continue
+            line = lines.line(name)  # entries are visited in document order
             ident = (name.strip().lower(), resolved.strip().lower())
             e = entries.get(ident)
             if e is None:
@@ -62,7 +63,7 @@ def parse(data: bytes, path: str) -> LockfileParse:
                     warnings.append(f"more than {_MAX_PACKAGES} packages; the rest are not read")
                     break
                 e = entries[ident] = {"name": name.strip(), "version": resolved.strip(), "project": kind == "Project",
-                                      "deps": set(), "line": lines.first(name)}
+                                      "deps": set(), "line": line}
                 order.append(ident)
             deps = info.get("dependencies")
             if isinstance(deps, dict):
