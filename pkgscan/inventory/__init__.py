@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from ..archive import Tree
 from .base import CatalogResult, Cataloger
+from .dotnet import DotnetDepsCataloger
 from .java import JavaArchiveCataloger
 from .layout import detect_layout
 from .locks import LockfileCataloger
 from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
+from .ruby import RubyGemsCataloger
 
-CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger())
-CATALOGERS += (JavaArchiveCataloger(),)
+CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
+                                     JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:
