@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from ..archive import Tree
 from .base import CatalogResult, Cataloger
+from .golang import GoBinaryCataloger
 from .layout import detect_layout
 from .locks import LockfileCataloger
 from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
 
-CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger())
+CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
+                                   GoBinaryCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .. import ecosystems
+from ..ecosystems import GOLANG
 from ..model import NPM, PYPI, Artifact, Component, DeclaredOnly, Inventory, Notice, Occurrence
 from .base import CatalogResult, Installed, Lockfile, dirname, scrub
 
@@ -104,6 +105,7 @@ def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str
     node_by_dir = {_package_dir(c): c for c in installed if c.ecosystem == NPM}
     py_by_root: dict[tuple[str, str], Installed] = {}
     py_by_name: dict[str, Installed] = {}
+    go_by_binary = {(c.root, c.name): c for c in installed if c.ecosystem == GOLANG}
     for c in installed:
         if c.ecosystem == PYPI:
             py_by_root.setdefault((c.root, c.name), c)
@@ -113,6 +115,8 @@ def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str
         for dep in c.requires:
             if c.ecosystem == NPM:
                 hit = _node_resolve(_package_dir(c), dep, node_by_dir)
+            elif c.ecosystem == GOLANG:  # a Go program's modules: the same binary
+                hit = go_by_binary.get((c.root, dep))
             else:
                 hit = py_by_root.get((c.root, dep)) or py_by_name.get(dep)
             if hit is not None and hit is not c:
@@ -164,4 +168,5 @@ def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -
         declared_only=tuple(declared_only),
         lockfiles=tuple(sorted(lf.path for lf in result.lockfiles)),
         notices=tuple(notices),
+        binaries=tuple(sorted(result.binaries, key=lambda b: b.location)),
     )
