@@ -10,6 +10,7 @@ import gc
 from collections import defaultdict
 from typing import Iterable, Protocol, Sequence
 
+from .. import ecosystems
 from ..model import Component, Inventory
 from .model import Finding
 from .osv import AffectedEntry, affected_entries, aliases, normalize_name, osv_ecosystem
@@ -30,7 +31,7 @@ class VulnerabilitySource(Protocol):
 
 def package_key(c: Component) -> PackageKey:
     eco = osv_ecosystem(c.ecosystem)
-    return (eco, normalize_name(eco, c.name), c.version)
+    return (eco, normalize_name(eco, c.name), ecosystems.get(c.ecosystem).osv_version(c.version))
 
 
 _ENTRY_CACHE: dict[int, tuple[dict, list[AffectedEntry]]] = {}

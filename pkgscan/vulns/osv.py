@@ -113,7 +113,7 @@ def _sorted_events(order: str, raw_events: object) -> tuple[tuple[str, str, tupl
     return tuple(keyed)
 
 
-SUPPORTED = frozenset({"PyPI", "npm"})
+SUPPORTED = frozenset({"PyPI", "npm", "Go"})
 
 
 def package_entries(record: dict):
