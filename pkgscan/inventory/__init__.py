@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..archive import Tree
 from .base import CatalogResult, Cataloger
 from .dotnet import DotnetDepsCataloger
+from .golang import GoBinaryCataloger
 from .java import JavaArchiveCataloger
 from .layout import detect_layout
 from .locks import LockfileCataloger
@@ -12,7 +13,8 @@ from .python import PythonInstalledCataloger
 from .ruby import RubyGemsCataloger
 
 CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
-                                     JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger())
+                                     JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger(),
+                                     GoBinaryCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .. import ecosystems
+from ..ecosystems import GOLANG
 from ..model import NPM, Artifact, Component, DeclaredOnly, Inventory, Notice, Occurrence
 from .base import CatalogResult, Installed, Lockfile, dirname, scrub
 
@@ -110,6 +111,7 @@ def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str
     # every other ecosystem resolves a dependency by (normalized) name: same root first, then anywhere
     by_root: dict[tuple[str, str, str], Installed] = {}
     by_name: dict[tuple[str, str], Installed] = {}
+    go_by_binary = {(c.root, c.name): c for c in installed if c.ecosystem == GOLANG}
     for c in installed:
         if c.ecosystem != NPM:
             n = _norm(c.ecosystem, c.name)
@@ -120,6 +122,8 @@ def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str
         for dep in c.requires:
             if c.ecosystem == NPM:
                 hit = _node_resolve(_package_dir(c), dep, node_by_dir)
+            elif c.ecosystem == GOLANG:  # a Go program's modules: the same binary
+                hit = go_by_binary.get((c.root, dep))
             else:
                 d = _norm(c.ecosystem, dep)
                 hit = by_root.get((c.ecosystem, c.root, d)) or by_name.get((c.ecosystem, d))
@@ -172,4 +176,5 @@ def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -
         declared_only=tuple(declared_only),
         lockfiles=tuple(sorted(lf.path for lf in result.lockfiles)),
         notices=tuple(notices),
+        binaries=tuple(sorted(result.binaries, key=lambda b: b.location)),
     )

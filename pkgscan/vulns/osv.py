@@ -117,16 +117,7 @@ def _sorted_events(order: str, raw_events: object) -> tuple[tuple[str, str, tupl
     return tuple(keyed)
 
 
-def _orderable() -> frozenset[str]:
-    # TEMPORARY (until the Maven/NuGet/RubyGems version modules land): only ecosystems whose
-    # version order is implemented
-    import importlib.util
-
-    return frozenset(e.osv for e in ecosystems.all_ecosystems()
-                     if e.osv and importlib.util.find_spec(f"pkgscan.versions.{e.version_module}") is not None)
-
-
-SUPPORTED = _orderable()
+SUPPORTED = frozenset(ecosystems.osv_names())
 
 
 def package_entries(record: dict):
