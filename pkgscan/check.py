@@ -109,8 +109,12 @@ class Checker:
     # -------------------------------------------------------------- the three steps
     def match(self, inventory: Inventory) -> tuple[Finding, ...]:
         from .vulns.matcher import match
+        from .vulns.reachability import label_findings
 
-        return tuple(match(inventory, self.sources, include_withdrawn=self.options.include_withdrawn))
+        findings = match(inventory, self.sources, include_withdrawn=self.options.include_withdrawn)
+        if inventory.binaries:  # Go findings: is the vulnerable code linked in?
+            findings = label_findings(inventory, findings, self.sources)
+        return tuple(findings)
 
     def apply_policy(self, findings: Iterable[Finding]) -> tuple[list[Finding], list[str]]:
         """Suppressions (ignore rules, VEX, --ignore-unfixed) over every finding of the run at once."""
