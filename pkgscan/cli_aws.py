@@ -143,6 +143,36 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
     sys.exit(code)
 
 
+def aws_error_line(exc: BaseException, kw: dict) -> str:
+    """One line that says what went wrong with AWS and what to do about it."""
+    from botocore import exceptions as bx
+
+    from .aws.scanner import error_reason
+
+    if isinstance(exc, bx.NoCredentialsError):
+        return ("no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run "
+                "'aws configure', or pass --profile")
+    if isinstance(exc, bx.ProfileNotFound):
+        return f"AWS profile {exc.kwargs.get('profile', kw.get('profile'))!r} not found in ~/.aws/config or ~/.aws/credentials"
+    if isinstance(exc, bx.NoRegionError):
+        return "no AWS region: pass --region or set AWS_REGION"
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError)):
+        url = getattr(exc, "kwargs", {}).get("endpoint_url", "") or kw.get("endpoint_url") or ""
+        return f"cannot reach the AWS endpoint {url}: check the network, proxy settings, --region or --endpoint-url"
+    if isinstance(exc, bx.ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        msg = exc.response.get("Error", {}).get("Message", "")
+        if code == "ResourceNotFoundException":
+            what = kw.get("function") or kw.get("layer_version_arn") or "the resource"
+            return f"{what} not found ({exc.operation_name}{', region ' + kw['region'] if kw.get('region') else ''}): " \
+                   "check the name or ARN, --region and --qualifier"
+        if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+            return "the AWS credentials have expired: refresh them (aws sso login, or new session credentials)"
+        if msg and code not in ("AccessDenied", "AccessDeniedException"):
+            return f"{error_reason(exc)}: {msg[:200]}"
+    return error_reason(exc)
+
+
 def _guard(fn):
     @functools.wraps(fn)
     def wrapper(*a, **kw):
@@ -150,10 +180,10 @@ def _guard(fn):
 
         try:
             return fn(*a, **kw)
-        except (PkgscanError, ValueError, ClientError, BotoCoreError, OSError) as exc:
-            from .aws.scanner import error_reason
-
-            _fail(error_reason(exc) if isinstance(exc, (ClientError, BotoCoreError)) else str(exc))
+        except (ClientError, BotoCoreError) as exc:
+            fail(aws_error_line(exc, kw))
+        except (PkgscanError, ValueError, OSError) as exc:
+            fail(str(exc))
     return wrapper
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import requests
 
 from ..errors import PkgscanError
+from ..http import describe, is_dns_failure
 from ..http import session as make_session
 from .store import ImportReport, default_db_dir, import_path, writer
 
@@ -79,7 +80,10 @@ def _download(http: requests.Session, url: str, dest: Path, etag: str, last_modi
                 return r.headers.get("ETag", ""), r.headers.get("Last-Modified", ""), size
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError,
                 requests.exceptions.Timeout) as exc:
-            last_error = str(exc) or type(exc).__name__
+            if is_dns_failure(exc):
+                raise UpdateError(f"{url}: {describe(exc, url)}") from None
+            last_error = describe(exc, url) if not isinstance(exc, requests.exceptions.ChunkedEncodingError) \
+                else (str(exc) or type(exc).__name__)
             if attempt + 1 < attempts:
                 time.sleep(min(8.0, backoff * 2**attempt))
     raise UpdateError(f"{url}: download failed after {attempts} attempts ({last_error})")
