@@ -136,6 +136,18 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class BinarySymbols:
+    """The functions a compiled program contains, per package: what vulnerability reachability
+    labels are decided from (Go: the ELF symbol table and the runtime's function table)."""
+
+    location: str  # path of the binary inside the artifact
+    #: where the names came from ("symtab", "pclntab", "symtab+pclntab"); "" when none could be read
+    source: str = ""
+    #: (import path, sorted symbols as the Go vulnerability database names them: "Func", "Type.Method")
+    packages: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True)
 class Inventory:
     artifact: Artifact
     components: tuple[Component, ...] = ()
@@ -144,6 +156,8 @@ class Inventory:
     declared_only: tuple[DeclaredOnly, ...] = ()
     lockfiles: tuple[str, ...] = ()
     notices: tuple[Notice, ...] = field(default=())
+    #: compiled programs' symbol tables (Go binaries), for reachability labels; not compared
+    binaries: tuple[BinarySymbols, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def suspicious(self) -> bool:

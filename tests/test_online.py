@@ -275,10 +275,10 @@ def test_2500_queries_batched_and_cross_checked(db, osv):
     assert src.calls["querybatch"] == osv.counts["querybatch"] == 3
     # each record fetched once, however many packages it affects
     assert max(osv.vulns_by_id.values()) == 1
-    assert osv.counts["vulns"] == len({r["id"] for recs in online.values() for r in recs})
+    assert osv.counts["vulns"] == len({r.id for recs in online.values() for r in recs})
     # the server's independent matcher and pkgscan's offline one agree at every range edge
     offline = OfflineSource(db).query(keys)
-    diff = {k: (sorted(r["id"] for r in offline.get(k, [])), sorted(r["id"] for r in online.get(k, [])))
+    diff = {k: (sorted(r.id for r in offline.get(k, [])), sorted(r.id for r in online.get(k, [])))
             for k in keys}
     diff = {k: v for k, v in diff.items() if v[0] != v[1]}
     assert not diff
@@ -302,7 +302,7 @@ def test_vulns_fetched_once_then_from_cache_dir(osv, inventories, tmp_path):
     keys = sorted({package_key(c) for inv in inventories.values() for c in inv.components})
     src = OsvApiSource(osv.url, cache_dir=tmp_path, http=fast_http())
     first = src.query(keys)
-    ids = {r["id"] for recs in first.values() for r in recs}
+    ids = {r.id for recs in first.values() for r in recs}
     assert osv.counts["vulns"] == len(ids) == src.calls["vulns"]
     assert set(osv.vulns_by_id.values()) == {1}
     src.query(keys)  # same instance: in memory
@@ -371,7 +371,7 @@ def test_pypi_only_equals_offline_pysec(zip_path, db_pysec, pypi, inventories, t
     # (PyPI serves no severity: those findings are "unknown")
     key = lambda f: (f.component.purl, f.id, f.ids, f.advisories, f.fixed, f.recommended)  # noqa: E731
     assert [key(f) for f in via_pypi] == [key(f) for f in offline]
-    assert src.warnings == []
+    assert src.warnings == ()
     assert pypi.counts["release"] == len(inv.components)  # one request per package
     assert all(f.summary for f in via_pypi)
 
@@ -414,7 +414,7 @@ def test_pypi_skips_unknown_packages_with_a_warning(pypi, tmp_path, caplog):
     with caplog.at_level("WARNING", logger="pkgscan"):
         out = src.query(keys)
     assert set(out) == {("PyPI", "requests", "2.19.1")}
-    assert {r["id"] for r in out[("PyPI", "requests", "2.19.1")]} == {"PYSEC-2018-28", "PYSEC-2023-74"}
+    assert {r.id for r in out[("PyPI", "requests", "2.19.1")]} == {"PYSEC-2018-28", "PYSEC-2023-74"}
     assert len(src.warnings) == 2
     assert any("surely-not-on-pypi" in w and "not found on PyPI" in w for w in src.warnings)
     assert any("not a PEP 440 version" in w for w in src.warnings)
@@ -438,13 +438,13 @@ def test_pypi_malformed_fix_version_skips_that_package(tmp_path):
 @needs_pip_audit
 def test_pypi_record_shape(pypi, tmp_path):
     rec = PyPISource(base_url=pypi.url, cache_dir=tmp_path).query([("PyPI", "urllib3", "1.23")])[("PyPI", "urllib3", "1.23")]
-    r = next(x for x in rec if "CVE-2019-11324" in x["aliases"])
-    assert r["id"].startswith("PYSEC-") and r["aliases"] == sorted(r["aliases"])
-    (entry,) = r["affected"]
-    assert entry["package"] == {"ecosystem": "PyPI", "name": "urllib3"}
-    events = entry["ranges"][0]["events"]
-    assert events[0] == {"introduced": "1.23"} and {"fixed": "1.24.2"} in events
-    assert r["modified"] == "" and r["summary"]
+    r = next(x for x in rec if "CVE-2019-11324" in x.aliases)
+    assert r.id.startswith("PYSEC-") and list(r.aliases) == sorted(r.aliases) and r.source == "pypi"
+    (entry,) = r.affected
+    assert (entry.ecosystem, entry.name) == ("PyPI", "urllib3")
+    events = [(kind, v) for kind, v, _k in entry.ranges[0].events]
+    assert events[0] == ("introduced", "1.23") and ("fixed", "1.24.2") in events
+    assert r.modified == "" and r.summary
     assert record_affects(r, ("PyPI", "urllib3", "1.23"))
     assert not record_affects(r, ("PyPI", "urllib3", "1.24.2"))
 

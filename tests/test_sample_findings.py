@@ -120,11 +120,20 @@ EXPECTED = {
         # semver 5.7.3 is above GHSA-c2qf's fix 5.7.2; the lodash.* packages are not lodash
         # (GHSA-29mw names lodash.trim / lodash.trimend, not these) -> nothing
     },
+    # no Maven advisories in sample_packages/advisories: tests/test_java.py checks these two
+    # against tests/fixtures/java/Maven-sample.zip
+    "java-function.zip": {},
+    "java-layer.zip": {},
+    # NuGet and RubyGems packages: no PyPI/npm record names them (their own advisories are checked
+    # in tests/test_dotnet.py and tests/test_ruby.py)
+    "dotnet-function.zip": {},
+    "ruby-function.zip": {},
 }
 
 # findings per sample (groups), for the report
 EXPECTED_COUNTS = {"python-function.zip": 14, "python-layer-sitepackages.zip": 11, "python-layer.zip": 1,
-                   "node-function.zip": 9, "node-layer.zip": 1, "node-layer-node20.zip": 2}
+                   "node-function.zip": 9, "node-layer.zip": 1, "node-layer-node20.zip": 2,
+                   "java-function.zip": 0, "java-layer.zip": 0, "dotnet-function.zip": 0, "ruby-function.zip": 0}
 
 
 def test_expected_counts_are_consistent():

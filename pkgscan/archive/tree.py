@@ -106,6 +106,17 @@ class Tree:
         root._nested_entries += nested.entry_count()
         return nested
 
+    def read_head(self, path: str, n: int) -> bytes:
+        """The first ``n`` bytes of a file (all of it when shorter), to tell what it is: a zip member
+        is decompressed only as far as needed.  Raises EntryError like ``read``."""
+        if path not in self._sizes:
+            raise EntryError("missing", "no such file in the package")
+        n = max(0, min(n, self._sizes[path], self.limits.max_member_size))
+        return self._read_head(path, n)[:n]
+
+    def _read_head(self, path: str, n: int) -> bytes:  # pragma: no cover - overridden
+        return self.read(path)[:n]
+
     def read_or_note(self, path: str, max_size: int | None = None) -> bytes | None:
         """Like read, but a failure becomes a notice and None."""
         try:
@@ -159,6 +170,9 @@ class ZipTree(Tree):
 
     def _read(self, path: str, max_size: int) -> bytes:
         return self.zip.read(self.zip.members[path], max_size)
+
+    def _read_head(self, path: str, n: int) -> bytes:
+        return self.zip.read_head(self.zip.members[path], n)
 
     def _consumed(self) -> int:
         return self.zip.bytes_inflated
@@ -241,7 +255,38 @@ class DirTree(Tree):
             )
         self._sizes = dict(sorted(self._sizes.items()))
 
+    def _read_head(self, path: str, n: int) -> bytes:
+        ffd = self._open(path)
+        try:
+            data = os.read(ffd, n) if n else b""
+            self.bytes_decompressed += len(data)
+            return data
+        finally:
+            os.close(ffd)
+
     def _read(self, path: str, max_size: int) -> bytes:
+        ffd = self._open(path)
+        try:
+            st = os.fstat(ffd)
+            if st.st_size > max_size:
+                raise EntryError("member-too-large", f"file is {st.st_size} bytes, over the limit of {max_size}")
+            chunks = []
+            left = max_size + 1
+            while left > 0:
+                chunk = os.read(ffd, min(left, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            data = b"".join(chunks)
+            if len(data) > max_size:
+                raise EntryError("member-too-large", f"file grew past the limit of {max_size} while read")
+            return data
+        finally:
+            os.close(ffd)
+
+    def _open(self, path: str) -> int:
+        """A descriptor of the regular file at ``path``, opened without following links."""
         # Walk down from the root one component at a time with O_NOFOLLOW, so that a directory
         # swapped for a symbolic link after the listing is not followed out of the tree, and open
         # the file non-blocking, so that a file swapped for a FIFO cannot hang the scan.
@@ -262,25 +307,12 @@ class DirTree(Tree):
         finally:
             os.close(fd)
         try:
-            st = os.fstat(ffd)
-            if not stat.S_ISREG(st.st_mode):
+            if not stat.S_ISREG(os.fstat(ffd).st_mode):
                 raise EntryError("special-file", "not a regular file", True)
-            if st.st_size > max_size:
-                raise EntryError("member-too-large", f"file is {st.st_size} bytes, over the limit of {max_size}")
-            chunks = []
-            left = max_size + 1
-            while left > 0:
-                chunk = os.read(ffd, min(left, 1 << 20))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                left -= len(chunk)
-            data = b"".join(chunks)
-            if len(data) > max_size:
-                raise EntryError("member-too-large", f"file grew past the limit of {max_size} while read")
-            return data
-        finally:
+        except BaseException:
             os.close(ffd)
+            raise
+        return ffd
 
 
 def open_tree(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> Tree:

@@ -21,6 +21,7 @@ from typing import Any
 from ..model import Artifact, Component, Inventory, Occurrence
 from ..report.cyclonedx import build_bom, serialize
 from ..report.cyclonedx_vulns import add_vulnerabilities
+from ..report.markdown import render_live as render_live_markdown
 from ..report.text import neutralize
 from ..vulns.model import ScanResult, rating_rank
 from .model import AccountResult, FunctionResult, LayerResult
@@ -284,34 +285,7 @@ def write(result: AccountResult, out_dir: str | Path, spec_version: str = "1.6",
     return doc
 
 
-def _md(s: object) -> str:
-    return neutralize(str(s), multiline=False).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def markdown(doc: dict) -> str:
-    c = doc["counts"]
-    names = ", ".join(_md(a["account"]) for a in doc["accounts"]) or "(unknown account)"
-    lines = [f"## pkgscan: Lambda {names}", "",
-             f"{c['functions']} functions ({', '.join(f'{v} {k}' for k, v in c['by_status'].items()) or 'none'}), "
-             f"{c['layers']} layers; signing failures: {c['signing_fail']}, unknown: {c['signing_unknown']}; "
-             f"deprecated runtimes: {c['runtime_deprecated']}, deprecating soon: {c['runtime_deprecating_soon']}", ""]
-    if c["findings_by_severity"]:
-        lines.append("Findings: " + ", ".join(f"{v} {k}" for k, v in c["findings_by_severity"].items()))
-        lines.append("")
-    lines += ["| account | function | region | version | status | runtime | signing | findings |",
-              "|---|---|---|---|---|---|---|---|"]
-    for f in doc["functions"]:
-        rv = f["runtime_verdict"] or {}
-        lines.append(f"| {_md(f['account'])} | {_md(f['name'])} | {_md(f['region'])} | {_md(f['version'])} | {_md(f['status'])}"
-                     f"{(': ' + _md(f['reason'])) if f['reason'] else ''} | {_md(f['runtime'])} {_md(rv.get('status', ''))} | "
-                     f"{_md(f['signing']['verdict'] or '')} | {len(f['findings'])} |")
-    failed = [r for r in doc["regions"] if r["status"] != "scanned"]
-    if failed:
-        lines += ["", "Regions not scanned: " + ", ".join(f"{_md(r.get('account', ''))}/{_md(r['region'])} ({_md(r['reason'])})" for r in failed)]
-    bad = [a for a in doc["accounts"] if a["status"] != "scanned"]
-    if bad:
-        lines += ["", "Accounts not scanned: " + ", ".join(f"{_md(a['account'])} ({_md(a['status'])}: {_md(a['reason'])})" for a in bad)]
-    return "\n".join(lines) + "\n"
+markdown = render_live_markdown  # summary.md
 
 
 def fleet_scan_result(results: list[AccountResult]) -> ScanResult:

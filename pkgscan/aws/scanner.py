@@ -24,7 +24,6 @@ from ..errors import PkgscanError
 from ..model import Inventory
 from .runtime_view import effective_view
 from ..scan import scan_path
-from ..vulns.matcher import match
 from ..vulns.model import Finding
 from .cache import CodeCache
 from .download import DownloadError, Downloader
@@ -119,11 +118,17 @@ class ScanOptions:
 
 
 class LambdaScanner:
-    def __init__(self, ctx: AwsContext, *, sources=None, cache: CodeCache | None = None,
+    def __init__(self, ctx: AwsContext, *, checker=None, sources=None, cache: CodeCache | None = None,
                  downloader: Downloader | None = None, options: ScanOptions | None = None,
                  progress: Progress | None = None):
         self.ctx = ctx
-        self.sources = sources or []
+        if checker is None and sources:  # library callers that hand sources directly
+            from ..check import Checker, CheckOptions
+
+            checker = Checker(CheckOptions(include_withdrawn=(options or ScanOptions()).include_withdrawn,
+                                           discover_ignore_file=False), sources=sources)
+        #: pkgscan.check.Checker: matches each distinct artifact once (the policy is applied per run)
+        self.checker = checker
         self.cache = cache
         self.downloader = downloader or Downloader()
         self.opt = options or ScanOptions()
@@ -233,9 +238,9 @@ class LambdaScanner:
                 with self._lock:
                     self.stats["cache_hits"] += 1
             findings: list[Finding] = []
-            if self.sources:
+            if self.checker is not None:
                 try:
-                    findings = match(inv, self.sources, include_withdrawn=self.opt.include_withdrawn)
+                    findings = list(self.checker.match(inv))
                 except Exception as exc:  # an inventory with no verdict is not "scanned": record why
                     self._code_errors[key] = f"vulnerability matching failed: {error_reason(exc)}"
                     return hexd, self._code_errors[key]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Artifact, Component, Evidence, DeclaredOnly, Inventory, Notice, Occurrence
+from ..model import Artifact, BinarySymbols, Component, DeclaredOnly, Evidence, Inventory, Notice, Occurrence
 
 FORMAT = 2
 
@@ -34,6 +34,8 @@ def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
         ],
         "lockfiles": list(inv.lockfiles),
         "notices": [{"code": n.code, "path": n.path, "message": n.message, "suspicious": n.suspicious} for n in inv.notices],
+        "binaries": [{"location": b.location, "source": b.source, "packages": {p: list(s) for p, s in b.packages}}
+                     for b in inv.binaries],
     }
 
 
@@ -59,4 +61,6 @@ def inventory_from_dict(d: dict[str, Any]) -> Inventory:
         declared_only=tuple(DeclaredOnly(**x) for x in d["declared_only"]),
         lockfiles=tuple(d["lockfiles"]),
         notices=tuple(Notice(**n) for n in d["notices"]),
+        binaries=tuple(BinarySymbols(b["location"], b["source"], tuple((p, tuple(s)) for p, s in b["packages"].items()))
+                       for b in d.get("binaries", ())),
     )

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from ..archive import Tree
 from .base import CatalogResult, Cataloger
+from .dotnet import DotnetDepsCataloger
+from .golang import GoBinaryCataloger
+from .java import JavaArchiveCataloger
 from .layout import detect_layout
 from .locks import LockfileCataloger
 from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
+from .ruby import RubyGemsCataloger
 
-CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger())
+CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
+                                     JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger(),
+                                     GoBinaryCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:

@@ -46,6 +46,8 @@ class Lockfile:
 class CatalogResult:
     installed: list[Installed] = field(default_factory=list)
     lockfiles: list[Lockfile] = field(default_factory=list)
+    #: symbol tables of compiled programs (model.BinarySymbols)
+    binaries: list = field(default_factory=list)
 
 
 class Cataloger(Protocol):

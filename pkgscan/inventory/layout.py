@@ -1,9 +1,9 @@
-"""Function or layer?  A layer puts everything under /opt: ``python/``, ``nodejs/``, ``bin/``, ``lib/``."""
+"""Function or layer?  A layer puts everything under /opt: ``python/``, ``nodejs/``, ``java/``, ``bin/``, ``lib/``."""
 from __future__ import annotations
 
 FUNCTION = "function"
 LAYER = "layer"
-_LAYER_TOP = ("python/", "nodejs/")
+_LAYER_TOP = ("python/", "nodejs/", "java/")
 _CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts")
 
 

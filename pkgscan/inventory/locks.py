@@ -15,6 +15,7 @@ import re
 from ..archive import Tree
 from ..archive.ziparchive import safe_path
 from ..model import NPM, PYPI, Notice
+from ..ecosystems import GEM, NUGET
 from .base import CatalogResult, Lockfile, dirname
 from .lockfiles import LockfileError
 
@@ -31,6 +32,9 @@ _EXACT = {
     "uv.lock": ("uv_lock", PYPI, "uv", True),
     "pdm.lock": ("pdm_lock", PYPI, "pdm", True),
     "pylock.toml": ("pylock", PYPI, "pylock", True),
+    "packages.lock.json": ("nuget_lock", NUGET, "nuget-lock", True),
+    "Gemfile.lock": ("gemfile_lock", GEM, "gemfile-lock", True),
+    "gems.locked": ("gemfile_lock", GEM, "gemfile-lock", True),
 }
 _PYLOCK = re.compile(r"^pylock\.[^/]+\.toml$")
 _REQUIREMENTS = re.compile(r"^[^/]*requirements[^/]*\.txt$", re.IGNORECASE)
@@ -51,7 +55,7 @@ def classify(path: str, basename: str) -> tuple[str, str, str, bool] | None:
         return spec if len(parts) >= 2 and parts[-2] == "node_modules" and "node_modules" not in parts[:-2] else None
     if "node_modules" in parts:
         return None
-    if spec[1] == PYPI and len(parts) > 2:
+    if spec[1] in (PYPI, NUGET, GEM) and len(parts) > 2:
         return None
     return spec
 

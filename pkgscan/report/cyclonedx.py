@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from functools import lru_cache
 from datetime import datetime, timezone
+from decimal import Decimal
+from functools import lru_cache
 
 try:
     from cyclonedx.contrib.license.factories import LicenseFactory
@@ -21,7 +22,8 @@ from cyclonedx.model.bom import Bom
 from cyclonedx.model.bom_ref import BomRef
 from cyclonedx.model.component import Component as CdxComponent
 from cyclonedx.model.component import ComponentType
-from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
+from cyclonedx.model.component_evidence import (AnalysisTechnique, ComponentEvidence, Identity, IdentityField, Method,
+                                                Occurrence)
 from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.license import DisjunctiveLicense
 from cyclonedx.output import make_outputter
@@ -29,6 +31,7 @@ from cyclonedx.schema import OutputFormat, SchemaVersion
 from packageurl import PackageURL
 
 from .. import __version__
+from ..ecosystems import MAVEN
 from ..model import NPM, Inventory
 from .text import neutralize
 
@@ -88,6 +91,21 @@ def _occurrences(c) -> list[Occurrence]:
     return [Occurrence(location=loc, bom_ref=f"{c.purl}#occurrence-{n}") for n, loc in enumerate(locs, 1)]
 
 
+_TECHNIQUES = frozenset(t.value for t in AnalysisTechnique)
+
+
+def _identity(c) -> list[Identity] | None:
+    """CycloneDX 1.5+ ``evidence.identity``: how the package URL was established, with what confidence.
+    Components identified from their installed metadata carry no explicit evidence (confidence 1)."""
+    if not c.evidence:
+        return None
+    methods = [Method(technique=AnalysisTechnique(e.technique) if e.technique in _TECHNIQUES else AnalysisTechnique.OTHER,
+                      confidence=Decimal(str(round(e.confidence, 2))),
+                      value=clean(f"{e.location}: {e.detail}" if e.detail and e.location else e.location or e.detail) or None)
+               for e in c.evidence]
+    return [Identity(field=IdentityField.PURL, confidence=Decimal(str(round(c.confidence, 2))), methods=methods)]
+
+
 def build_bom(
     inv: Inventory,
     *,
@@ -128,9 +146,12 @@ def build_bom(
         group, short = None, c.name
         if c.ecosystem == NPM and c.name.startswith("@") and "/" in c.name:
             group, short = c.name.split("/", 1)
+        elif c.ecosystem == MAVEN and ":" in c.name:
+            group, short = c.name.split(":", 1)
         properties = [Property(name="pkgscan:declared-in", value=clean(p)) for p in c.declared_in]
         if c.missing_from_lockfile:
             properties.append(Property(name="pkgscan:missing-from-lockfile", value="true"))
+        properties += [Property(name=clean(k), value=clean(v)) for k, v in c.properties]
         comp = CdxComponent(
             type=ComponentType.LIBRARY,
             name=clean(short),
@@ -140,7 +161,7 @@ def build_bom(
             bom_ref=c.purl,
             description=clean(c.description) or None,
             licenses=_licenses(c.licenses),
-            evidence=ComponentEvidence(occurrences=_occurrences(c)),
+            evidence=ComponentEvidence(identity=_identity(c), occurrences=_occurrences(c)),
             properties=properties,
         )
         bom.components.add(comp)

@@ -313,3 +313,7 @@ def render_spdx(
     write_document_to_stream(document, out, validate=False, drop_duplicates=False)  # none by construction
     text = out.getvalue()
     return text if text.endswith("\n") else text + "\n"
+
+
+def render_report(report, options) -> str:
+    return render_spdx(report.scan, name=options.name, version=options.version, created=options.timestamp)

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..vulns.model import RATINGS, Finding, ScanResult
-from .text import aliases, counts, fix_text, malicious_packages, rating, score_text, single_line, sorted_findings
+from .text import aliases, counts, fix_text, malicious_packages, rating, score_text, single_line, sorted_findings, neutralize
 
 __all__ = ["render"]
 
@@ -179,6 +179,48 @@ def render(result: ScanResult, *, width: int = 120, color: bool = False) -> str:
     )
     console.print(Group(*_renderables(result)))
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+def render_live(doc: dict, *, width: int = 120) -> str:
+    """Live results (functions, layers, regions) as a table."""
+    from rich.table import Table
+
+    names = ", ".join(a["account"] for a in doc["accounts"]) or "(account unknown)"
+    t = Table(title=Text(neutralize(f"Lambda: {names}", multiline=False)), expand=False)
+    for col in ("account", "function", "region", "version", "status", "runtime", "signing", "findings", "highest"):
+        t.add_column(col)
+    order = list(RATINGS)
+    for f in doc["functions"]:
+        sev = [x["severity"] for x in f["findings"] if not x["suppressed"]]
+        highest = min(sev, key=order.index) if sev else ""
+        rv = (f["runtime_verdict"] or {}).get("status", "")
+        status = f["status"] + (f": {f['reason']}" if f["reason"] else "")
+        t.add_row(*(Text(neutralize(str(x), multiline=False)) for x in
+                    (f["account"], f["name"], f["region"], f["version"], status, f"{f['runtime']} {rv}".strip(),
+                     f["signing"]["verdict"] or "", len(f["findings"]), highest)))
+    buf = StringIO()
+    Console(file=buf, width=width, color_system=None).print(t)
+    c = doc["counts"]
+    buf.write(f"{c['functions']} functions {c['by_status']}, {c['layers']} layers, findings {c['findings_by_severity']}\n")
+    for r in doc["regions"]:
+        if r["status"] != "scanned":
+            buf.write(neutralize(f"region {r.get('account', '')}/{r['region']}: {r['status']} ({r['reason']})", multiline=False) + "\n")
+    for a in doc["accounts"]:
+        if a["status"] != "scanned":
+            buf.write(neutralize(f"account {a['account']}: {a['status']} ({a['reason']})", multiline=False) + "\n")
+    return buf.getvalue()
+
+
+def render_report(report, options) -> str:
+    from . import DIFF, LIVE
+
+    if report.kind == LIVE:
+        return render_live(report.live, width=options.width)
+    if report.kind == DIFF:
+        from ..diff import render_text
+
+        return render_text(report.diff)
+    return render(report.scan, width=options.width, color=options.color)
 
 
 assert set(_RATING_STYLE) == set(RATINGS)
