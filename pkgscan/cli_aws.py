@@ -308,30 +308,12 @@ def register_verify(main: click.Group) -> None:
             inv = scan_path(path)
             result = verify_sbom(sbom_path, artifact_sha256=inv.artifact.sha256, inventory=inv)
         else:
-            from .aws.download import Downloader
+            from .aws.deployed import deployed_code
             from .aws.session import AwsContext, AwsOptions
 
             ctx = AwsContext(AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url,
                                         role_arn=role_arn, external_id=external_id))
-            lam = ctx.client("lambda", region)
-            kw = {"FunctionName": function, **({"Qualifier": qualifier} if qualifier else {})}
-            first = lam.get_function(**kw)
-            sha = first["Configuration"].get("CodeSha256", "")
-            state = {"loc": first.get("Code", {}).get("Location")}
-
-            def location() -> str:
-                loc, state["loc"] = state["loc"], None
-                return loc or lam.get_function(**kw)["Code"]["Location"]
-
-            def current_inventory():
-                import os as _os
-
-                got = Downloader().fetch(location, sha, function)
-                try:
-                    return scan_path(got.path, layout="function")
-                finally:
-                    _os.unlink(got.path)
-
+            sha, current_inventory = deployed_code(ctx, function, qualifier)
             result = verify_sbom(sbom_path, artifact_sha256=sha, inventory=current_inventory)
         if fmt == "json":
             doc = {"status": result.status, "method": result.method, "reasons": list(result.reasons)}

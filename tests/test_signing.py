@@ -15,11 +15,9 @@ from pkgscan.aws.signing import (
     SigningReport,
     Unknown,
     check_function,
-    parse_job_arn,
-    parse_profile_version_arn,
-    unqualified_function_arn,
     verify,
 )
+from pkgscan.aws.arn import parse_job_arn, parse_profile_version_arn, unqualified_function_arn
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"

@@ -11,17 +11,6 @@ from ..vulns.model import Finding
 SCANNED, SKIPPED, FAILED = "scanned", "skipped", "failed"
 
 
-def arn_parts(arn: str) -> dict[str, str]:
-    """arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER] / ...:layer:NAME:VERSION."""
-    p = arn.split(":")
-    out = {"partition": p[1] if len(p) > 1 else "", "service": p[2] if len(p) > 2 else "",
-           "region": p[3] if len(p) > 3 else "", "account": p[4] if len(p) > 4 else ""}
-    if len(p) > 6:
-        out["type"], out["name"] = p[5], p[6]
-        out["qualifier"] = p[7] if len(p) > 7 else ""
-    return out
-
-
 @dataclass(frozen=True)
 class LayerResult:
     arn: str  # layer version ARN

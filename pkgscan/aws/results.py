@@ -162,9 +162,34 @@ def summary(result: AccountResult, accounts: list[dict] | None = None) -> dict:
     return finalize([partial_doc(result, accounts)])
 
 
+def merge_inventories(parts: list[tuple[str, str | None, Inventory]], artifact: Artifact) -> Inventory:
+    """Several inventories as one: ``parts`` are (location prefix, source or None, inventory).
+
+    A component (one purl) found in several parts is one component with every occurrence, each
+    location prefixed by its part's prefix and rooted at the part's source (None keeps the root).
+    The artifact's ``entries`` is the parts' total."""
+    comps: dict[str, Component] = {}
+    edges: set[tuple[str, str]] = set()
+    notices = []
+    for prefix, source, inv in parts:
+        for c in inv.components:
+            occ = tuple(Occurrence(prefix + o.location, o.root if source is None else source) for o in c.occurrences)
+            prev = comps.get(c.purl)
+            if prev is None:
+                comps[c.purl] = dataclasses.replace(c, occurrences=occ)
+            else:
+                comps[c.purl] = dataclasses.replace(prev, occurrences=prev.occurrences + occ,
+                                                    declared_in=tuple(dict.fromkeys(prev.declared_in + c.declared_in)))
+        edges.update(inv.dependencies)
+        notices.extend(inv.notices)
+    art = dataclasses.replace(artifact, entries=sum(inv.artifact.entries for _p, _s, inv in parts))
+    return Inventory(artifact=art, components=tuple(sorted(comps.values(), key=lambda c: c.purl)),
+                     dependencies=tuple(sorted(edges)), notices=tuple(notices))
+
+
 def combined_inventory(fr: FunctionResult, result: AccountResult) -> Inventory:
     """The function's code and its layers as one inventory, each occurrence saying where it lives."""
-    parts: list[tuple[str, str, Inventory]] = []
+    parts: list[tuple[str, str | None, Inventory]] = []
     fn_inv = result.inventories.get(fr.inventory_sha256)
     if fn_inv is not None:
         parts.append(("/var/task/", "function", fn_inv))
@@ -174,25 +199,8 @@ def combined_inventory(fr: FunctionResult, result: AccountResult) -> Inventory:
         inv = result.inventories.get(f"{lr.inventory_sha256}.layer") if lr else None
         if inv is not None:
             parts.append(("/opt/", arn, inv))
-    comps: dict[str, Component] = {}
-    edges: set[tuple[str, str]] = set()
-    notices = []
-    for prefix, source, inv in parts:
-        for c in inv.components:
-            occ = tuple(Occurrence(prefix + o.location, source) for o in c.occurrences)
-            if c.purl in comps:
-                prev = comps[c.purl]
-                comps[c.purl] = dataclasses.replace(prev, occurrences=prev.occurrences + occ,
-                                                    declared_in=prev.declared_in + c.declared_in)
-            else:
-                comps[c.purl] = dataclasses.replace(c, occurrences=occ)
-        edges.update(inv.dependencies)
-        notices.extend(inv.notices)
-    art = Artifact(name=fr.name, path=fr.arn, kind="lambda-function", layout="function",
-                   sha256=fr.inventory_sha256, size=fr.code_size,
-                   entries=sum(inv.artifact.entries for _p, _s, inv in parts))
-    return Inventory(artifact=art, components=tuple(sorted(comps.values(), key=lambda c: c.purl)),
-                     dependencies=tuple(sorted(edges)), notices=tuple(notices))
+    return merge_inventories(parts, Artifact(name=fr.name, path=fr.arn, kind="lambda-function", layout="function",
+                                             sha256=fr.inventory_sha256, size=fr.code_size))
 
 
 def function_sbom(fr: FunctionResult, result: AccountResult, spec_version: str = "1.6", fmt: str = "cyclonedx-json") -> str:
@@ -284,29 +292,19 @@ def fleet_scan_result(results: list[AccountResult]) -> ScanResult:
     """Every scanned function (with its layers) as one scan result, for the package-level formats
     (SARIF, CycloneDX, markdown, the table).  Locations say where each copy lives:
     ``<account>/<region>/<function>@<version>:/var/task/...`` or ``...:/opt/...`` for a layer."""
-    comps: dict[str, Component] = {}
+    parts: list[tuple[str, str | None, Inventory]] = []
     findings: dict[tuple[str, str], object] = {}
-    notices = []
-    entries = 0
     for r in results:
         for fr in r.functions:
             if fr.status != "scanned":
                 continue
-            inv = combined_inventory(fr, r)
-            entries += inv.artifact.entries
-            prefix = f"{fr.account}/{fr.region}/{fr.name}@{fr.version}:"
-            for c in inv.components:
-                occ = tuple(Occurrence(prefix + o.location, o.root) for o in c.occurrences)
-                prev = comps.get(c.purl)
-                comps[c.purl] = dataclasses.replace(prev or c, occurrences=(prev.occurrences if prev else ()) + occ)
-            notices.extend(inv.notices)
+            parts.append((f"{fr.account}/{fr.region}/{fr.name}@{fr.version}:", None, combined_inventory(fr, r)))
             for f in fr.findings:
                 findings.setdefault((f.id, f.component.purl), f)
-    final = tuple(sorted(comps.values(), key=lambda c: c.purl))
-    by_purl = {c.purl: c for c in final}
+    accounts = sorted({r.account for r in results if r.account})
+    inv = merge_inventories(parts, Artifact(name="lambda:" + ",".join(accounts), path="", kind="lambda-account",
+                                            layout="function"))
+    by_purl = {c.purl: c for c in inv.components}
     fs = tuple(dataclasses.replace(f, component=by_purl[f.component.purl])
                for (_i, purl), f in sorted(findings.items()) if purl in by_purl)
-    accounts = sorted({r.account for r in results if r.account})
-    art = Artifact(name="lambda:" + ",".join(accounts), path="", kind="lambda-account", layout="function", entries=entries)
-    inv = Inventory(artifact=art, components=final, notices=tuple(notices))
     return ScanResult(inventory=inv, findings=fs, warnings=tuple(sorted({w for r in results for w in r.warnings})))

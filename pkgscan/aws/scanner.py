@@ -27,7 +27,8 @@ from ..scan import scan_path
 from ..vulns.model import Finding
 from .cache import CodeCache
 from .download import DownloadError, Downloader
-from .model import FAILED, SCANNED, SKIPPED, AccountResult, FunctionResult, LayerResult, RegionResult, arn_parts
+from .arn import NO_ARN, parse as parse_arn, unqualified_function_arn
+from .model import FAILED, SCANNED, SKIPPED, AccountResult, FunctionResult, LayerResult, RegionResult
 from .session import AwsContext
 
 _ACCESS_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
@@ -166,7 +167,7 @@ class LambdaScanner:
         if self.function_filter is not None and not self.function_filter(cfg.get("FunctionName", "")):
             return False
         if self.tag_filter:
-            arn = ":".join(cfg.get("FunctionArn", "").split(":")[:7])
+            arn = unqualified_function_arn(cfg.get("FunctionArn", ""))
             try:
                 tags = self.ctx.client("lambda", region).list_tags(Resource=arn).get("Tags", {}) or {}
             except (ClientError, BotoCoreError) as exc:
@@ -259,22 +260,22 @@ class LambdaScanner:
         with self._locks[f"layer:{arn}"]:
             if arn in self._layers:
                 return self._layers[arn]
-            parts = arn_parts(arn)
-            base = dict(arn=arn, account=parts["account"], region=parts["region"], name=parts.get("name", ""),
-                        version=parts.get("qualifier", ""))
+            parts = parse_arn(arn) or NO_ARN
+            base = dict(arn=arn, account=parts.account, region=parts.region, name=parts.name,
+                        version=parts.qualifier)
             trusted = None
             if self.opt.trusted_accounts is not None:
-                trusted = parts["account"] in self.opt.trusted_accounts
+                trusted = parts.account in self.opt.trusted_accounts
             try:
-                res = self._layer(arn, parts, base, trusted)
+                res = self._layer(arn, parts.region, base, trusted)
             except Exception as exc:  # one resource never sinks the scan
                 res = LayerResult(**base, status=FAILED, reason=f"internal error: {error_reason(exc)}", trusted=trusted)
             with self._lock:
                 self._layers[arn] = res
             return res
 
-    def _layer(self, arn: str, parts: dict, base: dict, trusted: bool | None) -> LayerResult:
-        lam = self.ctx.client("lambda", parts["region"] or None)
+    def _layer(self, arn: str, region: str, base: dict, trusted: bool | None) -> LayerResult:
+        lam = self.ctx.client("lambda", region or None)
         try:
             resp = lam.get_layer_version_by_arn(Arn=arn)
         except (ClientError, BotoCoreError) as exc:
@@ -308,10 +309,9 @@ class LambdaScanner:
     def function(self, config: dict, region: str, failure: str = "") -> FunctionResult:
         """Scan one function version; ``failure`` reports it failed for that reason without scanning."""
         arn = config.get("FunctionArn", "")
-        parts = arn_parts(arn)
         version = config.get("Version", "$LATEST")
-        base = dict(arn=arn, account=parts["account"], region=region, name=config.get("FunctionName", ""),
-                    version=version, runtime=config.get("Runtime", "") or "",
+        base = dict(arn=arn, account=(parse_arn(arn) or NO_ARN).account, region=region,
+                    name=config.get("FunctionName", ""), version=version, runtime=config.get("Runtime", "") or "",
                     package_type=config.get("PackageType", "Zip") or "Zip",
                     code_sha256=config.get("CodeSha256", ""), code_size=int(config.get("CodeSize", 0) or 0),
                     layers=tuple(layer["Arn"] for layer in config.get("Layers", []) or []))
@@ -384,14 +384,14 @@ class LambdaScanner:
 
         now = self.opt.now or datetime.now(timezone.utc)
         arn = config.get("FunctionArn", "")
-        unqualified = ":".join(arn.split(":")[:7])
-        csc = self._signing.function_config(region, unqualified)
+        fn_arn = parse_arn(arn) or NO_ARN
+        csc = self._signing.function_config(region, unqualified_function_arn(arn))
         fn_profile = config.get("SigningProfileVersionArn") or None
         fn_job = config.get("SigningJobArn") or None
         report = verify("function", arn, signing_profile_version_arn=fn_profile, signing_job_arn=fn_job, config=csc,
                         profile=self._signing.profile(fn_profile) if fn_profile else None,
                         job=self._signing.job(fn_job) if fn_job else None, now=now,
-                        account=arn_parts(arn).get("account") or None)
+                        account=fn_arn.account or None)
         layer_reports = []
         for lr in layers:
             lp = lr.signing_profile_version_arn or None
@@ -399,7 +399,7 @@ class LambdaScanner:
             layer_reports.append(verify("layer", lr.arn, signing_profile_version_arn=lp, signing_job_arn=lj, config=csc,
                                         profile=self._signing.profile(lp) if lp else None,
                                         job=self._signing.job(lj) if lj else None, now=now,
-                                        account=arn_parts(arn).get("account") or None))
+                                        account=fn_arn.account or None))
         return report, layer_reports
 
     def _runtime_verdict(self, runtime: str, package_type: str):
@@ -464,7 +464,7 @@ class LambdaScanner:
         return result
 
     def scan_function(self, name_or_arn: str, qualifier: str | None = None, region: str | None = None) -> AccountResult:
-        region = region or arn_parts(name_or_arn).get("region") or self.ctx.default_region
+        region = region or (parse_arn(name_or_arn) or NO_ARN).region or self.ctx.default_region
         lam = self.ctx.client("lambda", region)
         configs = []
         if self.opt.all_versions:
@@ -475,7 +475,7 @@ class LambdaScanner:
             if qualifier:
                 kw["Qualifier"] = qualifier
             configs.append(lam.get_function_configuration(**kw))
-        result = AccountResult(account=arn_parts(configs[0].get("FunctionArn", "")).get("account", "") if configs else "")
+        result = AccountResult(account=(parse_arn(configs[0].get("FunctionArn")) or NO_ARN).account if configs else "")
         result.regions.append(RegionResult(region, SCANNED, "", len(configs), 0))
         result.functions = [self.function(c, region) for c in configs]
         with self._lock:
@@ -485,7 +485,7 @@ class LambdaScanner:
         return result
 
     def scan_layer(self, layer_version_arn: str) -> AccountResult:
-        result = AccountResult(account=arn_parts(layer_version_arn).get("account", ""))
+        result = AccountResult(account=(parse_arn(layer_version_arn) or NO_ARN).account)
         result.layers = [self.layer(layer_version_arn)]
         self._finish(result)
         return result

@@ -45,11 +45,12 @@ Checks (``Check.name``), each ending ``pass``, ``fail`` (with a severity and a p
 """
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Hashable, Mapping
+
+from .arn import parse as parse_arn, parse_job_arn, parse_profile_version_arn, unqualified_function_arn
 
 try:  # the verdict logic works without botocore; the fetcher needs it
     from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError
@@ -159,65 +160,14 @@ class SigningReport:
         }
 
 
-# ------------------------------------------------------------------------------------ ARN helpers
-_SIGNER_PROFILE_RE = re.compile(
-    r"^arn:(?P<partition>aws[a-zA-Z-]*):signer:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"/signing-profiles/(?P<name>[^/]+)/(?P<version>[^/]+)$")
-_SIGNER_JOB_RE = re.compile(
-    r"^arn:(?P<partition>aws[a-zA-Z-]*):signer:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"/signing-jobs/(?P<job>[^/]+)$")
+def _account(arn: str | None) -> str | None:
+    a = parse_arn(arn)
+    return a.account_id if a else None
 
 
-@dataclass(frozen=True)
-class ProfileArn:
-    partition: str
-    region: str
-    account: str
-    name: str
-    version: str
-
-
-@dataclass(frozen=True)
-class JobArn:
-    partition: str
-    region: str
-    account: str
-    job_id: str
-
-
-def parse_profile_version_arn(arn: str | None) -> ProfileArn | None:
-    """``arn:aws:signer:REGION:ACCOUNT:/signing-profiles/NAME/VERSION`` -> parts, or None."""
-    m = _SIGNER_PROFILE_RE.match(arn or "")
-    return ProfileArn(m["partition"], m["region"], m["account"], m["name"], m["version"]) if m else None
-
-
-def parse_job_arn(arn: str | None) -> JobArn | None:
-    """``arn:aws:signer:REGION:ACCOUNT:/signing-jobs/JOBID`` -> parts, or None."""
-    m = _SIGNER_JOB_RE.match(arn or "")
-    return JobArn(m["partition"], m["region"], m["account"], m["job"]) if m else None
-
-
-def arn_account(arn: str | None) -> str | None:
-    """The account field of any ARN, or None."""
-    parts = (arn or "").split(":")
-    if len(parts) >= 6 and parts[0] == "arn" and re.fullmatch(r"\d{12}", parts[4]):
-        return parts[4]
-    return None
-
-
-def arn_region(arn: str | None) -> str | None:
-    parts = (arn or "").split(":")
-    if len(parts) >= 6 and parts[0] == "arn" and parts[3]:
-        return parts[3]
-    return None
-
-
-def unqualified_function_arn(function_arn: str) -> str:
-    """Drop a version/alias qualifier: code-signing configs belong to the unqualified function."""
-    parts = function_arn.split(":")
-    if len(parts) == 8 and parts[0] == "arn" and parts[5] == "function":
-        return ":".join(parts[:7])
-    return function_arn
+def _region(arn: str | None) -> str | None:
+    a = parse_arn(arn)
+    return (a.region or None) if a else None
 
 
 # ------------------------------------------------------------------------------------ verdicts
@@ -323,7 +273,7 @@ def _check_profile(profile_arn: str | None, profile: SigningProfileInfo | Unknow
     name = "profile-status"
     if not profile_arn:
         return _unknown(name, "no SigningProfileVersionArn recorded, so the signing profile cannot be checked")
-    owner = arn_account(profile_arn)
+    owner = _account(profile_arn)
     if isinstance(profile, Unknown):
         return _unknown(name, f"{_cross_account_note(owner, resource_account)}signing profile {profile_arn} could "
                               f"not be read: {profile.reason}")
@@ -366,7 +316,7 @@ def _check_job(job_arn: str | None, job: SigningJobInfo | Unknown | None, profil
     if not job_arn:
         return _unknown(name, "no SigningJobArn recorded, so the signing job cannot be checked")
     if isinstance(job, Unknown):
-        owner = arn_account(job_arn)
+        owner = _account(job_arn)
         return _unknown(name, f"{_cross_account_note(owner, resource_account)}signing job {job_arn} could not be "
                               f"read: {job.reason}")
     if job is None:
@@ -430,7 +380,7 @@ def verify(kind: str, arn: str, *, signing_profile_version_arn: str | None, sign
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     now = _aware(now)
-    resource_account = account or arn_account(arn)
+    resource_account = account or _account(arn)
     profile_arn = signing_profile_version_arn or None
     job_arn = signing_job_arn or None
     checks: list[Check] = []
@@ -557,7 +507,7 @@ class SigningLookup:
 
     def code_signing_config(self, config_arn: str, region: str | None = None) -> CodeSigningConfig | Unknown:
         """GetCodeSigningConfig, cached per config ARN (queried in the ARN's region)."""
-        region = arn_region(config_arn) or region
+        region = _region(config_arn) or region
         if not region:
             return Unknown(f"cannot tell the region of code-signing config {config_arn!r}")
 
@@ -598,7 +548,7 @@ class SigningLookup:
                 revocation_effective_from=record.get("revocationEffectiveFrom"),
                 revoked_at=record.get("revokedAt"),
                 signature_validity_period=validity,
-                owner_account=arn_account(resp.get("profileVersionArn")) or parsed.account,
+                owner_account=_account(resp.get("profileVersionArn")) or parsed.account,
             )
 
         return self._memo.get(("profile", profile_version_arn), fetch)
@@ -659,5 +609,5 @@ def check_function(lookup: SigningLookup, region: str, configuration: Mapping[st
         l_profile, l_job = facts(l_profile_arn, l_job_arn)
         reports.append(verify("layer", layer["Arn"], signing_profile_version_arn=l_profile_arn,
                               signing_job_arn=l_job_arn, config=config, profile=l_profile, job=l_job, now=now,
-                              account=arn_account(function_arn)))
+                              account=_account(function_arn)))
     return tuple(reports)
