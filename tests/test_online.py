@@ -40,19 +40,14 @@ PY_SAMPLES = [z for z in SAMPLE_ZIPS if z.name.startswith("python")]
 
 # ------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def db_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("db")
-    with writer(d) as w:
-        for p in EXPORTS:
-            import_path(w, p)
-    return d
+def db_dir(advisory_db_dir):
+    """The committed exports (EXPORTS), imported once per session (tests/conftest.py; read-only)."""
+    return advisory_db_dir
 
 
 @pytest.fixture(scope="module")
-def db(db_dir):
-    adb = AdvisoryDB(db_dir)
-    yield adb
-    adb.close()
+def db(advisory_db):
+    return advisory_db
 
 
 def _db_of(tmp_path_factory, name, keep):

@@ -124,11 +124,9 @@ def npm_records() -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def full_db(tmp_path_factory) -> Path:
-    """Both real exports, imported once (read-only use)."""
-    d = tmp_path_factory.mktemp("fulldb")
-    build(d, PYPI_ZIP, NPM_ZIP)
-    return d
+def full_db(advisory_db_dir) -> Path:
+    """Both real exports, imported once per session (tests/conftest.py; read-only use)."""
+    return advisory_db_dir
 
 
 # --------------------------------------------------------------------------- real exports
