@@ -1,6 +1,7 @@
 import hashlib
 import json
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,15 @@ def advisory_db(advisory_db_dir):
 def advisory_db_copy(advisory_db_dir, tmp_path) -> Path:
     """A private, writable copy of the snapshot database for one test."""
     return Path(shutil.copytree(advisory_db_dir, tmp_path / "advisory-db"))
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback TCP port that refuses connections for the whole test.
+
+    The socket stays bound (so no other process can take the port meanwhile, as it could between
+    "find a free port, close it" and the test's connect) but never listens: a connect is refused.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 import sys
 import zipfile
 from functools import partial
@@ -40,19 +39,14 @@ PY_SAMPLES = [z for z in SAMPLE_ZIPS if z.name.startswith("python")]
 
 # ------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def db_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("db")
-    with writer(d) as w:
-        for p in EXPORTS:
-            import_path(w, p)
-    return d
+def db_dir(advisory_db_dir):
+    """The committed exports (EXPORTS), imported once per session (tests/conftest.py; read-only)."""
+    return advisory_db_dir
 
 
 @pytest.fixture(scope="module")
-def db(db_dir):
-    adb = AdvisoryDB(db_dir)
-    yield adb
-    adb.close()
+def db(advisory_db):
+    return advisory_db
 
 
 def _db_of(tmp_path_factory, name, keep):
@@ -123,12 +117,6 @@ def _view(findings):
          f.recommended, f.malicious, f.references, f.labels)
         for f in findings
     ]
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _run(args, monkeypatch, tmp_path):
@@ -315,8 +303,8 @@ def test_vulns_fetched_once_then_from_cache_dir(osv, inventories, tmp_path):
 
 
 # ----------------------------------------------------------------------------- failures
-def test_server_down_is_a_clear_error(inventories):
-    src = OsvApiSource(f"http://127.0.0.1:{_free_port()}", http=fast_http(retries=1))
+def test_server_down_is_a_clear_error(inventories, closed_port):
+    src = OsvApiSource(f"http://127.0.0.1:{closed_port}", http=fast_http(retries=1))
     with pytest.raises(OsvApiError, match=r"OSV API unreachable at http://127\.0\.0\.1:\d+"):
         match(inventories["python-function.zip"], [src])
 
@@ -332,11 +320,11 @@ def test_500_forever_is_a_clear_error(osv, inventories, endpoint):
 
 
 @pytest.mark.parametrize("mode", ["down", "500"])
-def test_cli_osv_api_failure_exits_2(osv, mode, monkeypatch, tmp_path):
+def test_cli_osv_api_failure_exits_2(osv, mode, monkeypatch, tmp_path, closed_port):
     # The CLI's own session retries 5 times with exponential backoff (15 s); keep the policy,
     # drop the waiting.
     monkeypatch.setattr(osv_api_module, "make_session", partial(make_session, backoff=0))
-    url = f"http://127.0.0.1:{_free_port()}" if mode == "down" else osv.url
+    url = f"http://127.0.0.1:{closed_port}" if mode == "down" else osv.url
     if mode == "500":
         osv.fail_forever("querybatch", 500)
     res = _run(["scan", str(SAMPLES / "python-function.zip"), "--osv-api", url, "-f", "json"], monkeypatch, tmp_path)
@@ -462,8 +450,8 @@ def test_pypi_http_cache_is_pip_audits(tmp_path, inventories):
 
 
 @needs_pip_audit
-def test_pypi_errors_are_clear(tmp_path):
-    down = PyPISource(base_url=f"http://127.0.0.1:{_free_port()}", cache_dir=tmp_path, retries=0)
+def test_pypi_errors_are_clear(tmp_path, closed_port):
+    down = PyPISource(base_url=f"http://127.0.0.1:{closed_port}", cache_dir=tmp_path, retries=0)
     with pytest.raises(PyPIError, match=r"PyPI unreachable at http://127\.0\.0\.1:\d+"):
         down.query([("PyPI", "requests", "2.19.1")])
     with PyPIJsonServer() as server:

@@ -18,7 +18,6 @@ import pytest
 from pkgscan import scan_path
 from pkgscan.scan import scan_vulnerabilities
 from pkgscan.vulns.matcher import OfflineSource
-from pkgscan.vulns.store import AdvisoryDB, import_path, writer
 
 from .conftest import SAMPLES
 
@@ -143,15 +142,9 @@ def test_expected_counts_are_consistent():
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    d = tmp_path_factory.mktemp("snapshot-db")
-    with writer(d) as w:
-        for z in ("PyPI-all.zip", "npm-all.zip"):
-            rep = import_path(w, SAMPLES / "advisories" / z)
-            assert not rep.skipped
-    adb = AdvisoryDB(d)
-    yield adb
-    adb.close()
+def db(advisory_db):
+    """The snapshot database (both exports, nothing skipped), built once per session (tests/conftest.py)."""
+    return advisory_db
 
 
 def _found(db, sample):

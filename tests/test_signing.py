@@ -559,9 +559,9 @@ def test_malformed_arns_are_unknown_without_calls(stubs):
     assert stubs.factory_calls == []
 
 
-def test_unreachable_signer_endpoint_is_unknown():
+def test_unreachable_signer_endpoint_is_unknown(closed_port):
     # a region without Signer surfaces as EndpointConnectionError; a closed local port gives the same
-    client = make_client("signer", REGION, endpoint_url="http://127.0.0.1:9",
+    client = make_client("signer", REGION, endpoint_url=f"http://127.0.0.1:{closed_port}",
                          config=Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=2))
     lookup = SigningLookup(lambda region: None, lambda region: client)
     result = lookup.profile(PROFILE_ARN)
