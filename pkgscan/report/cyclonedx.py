@@ -6,8 +6,6 @@ serial number is derived from the artifact's content unless given, and the times
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -33,6 +31,7 @@ from packageurl import PackageURL
 from .. import __version__
 from ..ecosystems import MAVEN
 from ..model import NPM, Inventory
+from .common import content_digest, source_date  # noqa: F401  (source_date re-exported for json_report)
 from .text import neutralize
 
 SPEC_VERSIONS = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}
@@ -45,30 +44,6 @@ _license_factory = LicenseFactory()
 def clean(text: str) -> str:
     """Neutralize control and bidi characters (terminal escapes, XML-illegal bytes) in package data."""
     return neutralize(text)
-
-
-def source_date(timestamp: datetime | None = None) -> datetime | None:
-    if timestamp is not None:
-        return timestamp
-    sde = os.environ.get("SOURCE_DATE_EPOCH")
-    if sde:
-        try:
-            return datetime.fromtimestamp(int(sde), tz=timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise ValueError(f"SOURCE_DATE_EPOCH is not a valid Unix timestamp: {sde!r}") from None
-    return None
-
-
-def _content_digest(inv: Inventory) -> str:
-    if inv.artifact.sha256:
-        return inv.artifact.sha256
-    h = hashlib.sha256()
-    for c in inv.components:
-        h.update(c.purl.encode())
-        for o in c.occurrences:
-            h.update(b"\0" + o.location.encode("utf-8", "replace"))
-        h.update(b"\n")
-    return h.hexdigest()
 
 
 @lru_cache(maxsize=4096)
@@ -127,7 +102,7 @@ def build_bom(
         ],
     )
     ts = source_date(timestamp) or datetime.now(tz=timezone.utc).replace(microsecond=0)
-    serial = serial_number or uuid.uuid5(_SERIAL_NS, _content_digest(inv) + "|" + (name or art.name) + "|" + (version or ""))
+    serial = serial_number or uuid.uuid5(_SERIAL_NS, content_digest(inv) + "|" + (name or art.name) + "|" + (version or ""))
     bom = Bom(serial_number=serial)
     bom.metadata.timestamp = ts
     bom.metadata.component = root

@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 import re
 
+from ...ecosystems import valid_npm_name
 from ...model import NPM, LockedPackage, LockfileParse
-from . import KeyLines, LockfileError, decode, guarded, result, url_source
+from . import KeyLines, LockfileError, decode_text, guarded, result, url_source
 
 # strings are kept, comments dropped, commas before a closing bracket dropped
 _JSONC = re.compile(
@@ -125,17 +126,9 @@ def _workspace_version(workspaces: dict, ws_path: str, name: str) -> str:
     return v if isinstance(v, str) else ""
 
 
-def _valid_name(name: str) -> bool:
-    if not name or name.startswith("/") or name.endswith("/"):
-        return False
-    if name.startswith("@"):
-        return name.count("/") == 1 and len(name) > 3
-    return "/" not in name
-
-
 @guarded
 def parse(data: bytes, path: str) -> LockfileParse:
-    text = decode(data)
+    text = decode_text(data)
     try:
         doc = json.loads(_strip_jsonc(text))
     except ValueError as exc:
@@ -170,7 +163,7 @@ def parse(data: bytes, path: str) -> LockfileParse:
             warnings.append(f"{path}: could not extract {key!r}: no version in {ident!r}; skipped")
             continue
         name, spec = ident[:at], ident[at + 1:]
-        if not _valid_name(name):
+        if not valid_npm_name(name):
             warnings.append(f"{path}: could not extract {key!r}: invalid package name {name!r}; skipped")
             continue
         if spec.startswith("root:"):

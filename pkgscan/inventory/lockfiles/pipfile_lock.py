@@ -13,15 +13,8 @@ import json
 import re
 
 from ...model import PYPI, LockedPackage, LockfileParse
-from . import LockfileError
-from .poetry_lock import (
-    Warnings,
-    decode_text,
-    describe,
-    guarded,
-    merge_duplicates,
-    valid_name,
-)
+from . import LockfileError, Warnings, decode_text, describe, guarded, valid_name
+from .toml_common import merge_duplicates
 
 __all__ = ["parse", "LockfileError"]
 

@@ -21,8 +21,9 @@ import re
 
 import yaml
 
+from ...ecosystems import valid_npm_name
 from ...model import NPM, LockedPackage, LockfileParse
-from . import LockfileError, decode, guarded, result, url_source
+from . import LockfileError, decode_text, guarded, result, url_source
 
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KEEP_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
@@ -115,11 +116,8 @@ def _is_version(v: str) -> bool:
 
 
 def _valid_name(name: str) -> bool:
-    if not name or name.startswith("/") or name.endswith("/") or ":" in name:
-        return False
-    if name.startswith("@"):
-        return name.count("/") == 1 and len(name) > 3
-    return "/" not in name
+    """An npm name; a ':' means the key is a protocol specifier (``link:``, ``file:``), not a name."""
+    return ":" not in name and valid_npm_name(name)
 
 
 def _drop_host(name: str) -> str:
@@ -379,7 +377,7 @@ def _load_all(text: str, path: str) -> list[object]:
 
 @guarded
 def parse(data: bytes, path: str) -> LockfileParse:
-    text = decode(data)
+    text = decode_text(data)
     docs = _load_all(text, path)
     warnings: list[str] = []
     out: list[LockedPackage] = []

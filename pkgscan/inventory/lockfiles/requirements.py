@@ -29,11 +29,11 @@ import re
 from typing import Callable, Optional
 
 from packaging.specifiers import InvalidSpecifier, Specifier
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from ... import ecosystems
 from ...model import PYPI, LockedPackage, LockfileParse
-from . import LockfileError
+from . import MAX_WARNINGS, LockfileError, Warnings, _short, decode_text, guarded  # noqa: F401  (re-exported)
 
 __all__ = ["parse", "decode_text", "LockfileError"]
 
@@ -47,8 +47,6 @@ MAX_INCLUDED_FILES = 64
 MAX_LINE_CHARS = 64 * 1024
 #: a longer package name is not a name
 MAX_NAME_CHARS = 512
-#: stop collecting warnings after this many (one summary line is added)
-MAX_WARNINGS = 200
 
 _NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _CLAUSE_RE = re.compile(r"\s*(===|==|!=|~=|<=|>=|<|>)\s*([^\s,;]*)\s*")
@@ -65,17 +63,10 @@ _FILE_OPTIONS_FLAG = {"--no-index", "--prefer-binary", "--require-hashes", "--pr
 _INDEX_OPTIONS = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host"}
 
 
-def decode_text(data: bytes) -> str:
-    """Bytes to text: UTF-8 (BOM stripped) or UTF-16/32 with BOM; bad bytes are replaced."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return data.decode("utf-32", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    return data.decode("utf-8", errors="replace")
+_canonical = ecosystems.get(PYPI).normalize
 
 
+@guarded
 def parse(data: bytes, path: str, read_include: ReadInclude | None = None) -> LockfileParse:
     """Parse one requirements file.
 
@@ -83,19 +74,12 @@ def parse(data: bytes, path: str, read_include: ReadInclude | None = None) -> Lo
     to the directory of ``path`` (it may start with ``../``); it returns the bytes or ``None`` when
     the file does not exist or may not be read.  Without it, includes are reported, not followed.
     """
-    if not isinstance(data, (bytes, bytearray)):
-        raise LockfileError(f"{path}: expected bytes")
     full = str(path).replace("\\", "/")
     state = _State(read_include, posixpath.dirname(full))
     top = posixpath.basename(full) or "requirements.txt"
     state.visited.add(state.identity(top))
-    try:
-        state.parse_file(bytes(data), top, depth=0, top_line=0, constraint=False)
-        return state.result()
-    except RecursionError:
-        raise LockfileError(f"{path}: nesting too deep") from None
-    except Exception as exc:  # an input shape nobody foresaw: never let it escape raw
-        raise LockfileError(f"{path}: cannot parse ({type(exc).__name__}: {exc})") from exc
+    state.parse_file(data, top, depth=0, top_line=0, constraint=False)
+    return state.result()
 
 
 class _State:
@@ -105,8 +89,7 @@ class _State:
         self.visited: set[str] = set()
         self.packages: list[LockedPackage] = []
         self.constraints: dict[str, str] = {}  # canonical name -> pinned version
-        self.warnings: list[str] = []
-        self.dropped_warnings = 0
+        self.warnings = Warnings()
 
     def identity(self, rel: str) -> str:
         """A file's identity for cycle detection: its normalized path including the top directory,
@@ -116,10 +99,7 @@ class _State:
     # -- results ---------------------------------------------------------------------------------
 
     def warn(self, msg: str) -> None:
-        if len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append(msg)
-        else:
-            self.dropped_warnings += 1
+        self.warnings.add(msg)
 
     def result(self) -> LockfileParse:
         pins: set[str] = set()
@@ -127,7 +107,7 @@ class _State:
         seen: set[tuple[str, str, str]] = set()
         resolved: list[LockedPackage] = []
         for p in self.packages:
-            key = canonicalize_name(p.name)
+            key = _canonical(p.name)
             if not p.version and p.source == "registry" and key in self.constraints:
                 p = LockedPackage(
                     name=p.name, version=self.constraints[key], ecosystem=PYPI, source=p.source,
@@ -137,7 +117,7 @@ class _State:
             if p.version:
                 pins.add(key)
         for p in resolved:
-            key = canonicalize_name(p.name)
+            key = _canonical(p.name)
             # a bare name is subsumed by an exact pin of the same name elsewhere in the file set
             if not p.version and p.source == "registry" and key in pins:
                 continue
@@ -146,10 +126,7 @@ class _State:
                 continue
             seen.add(ident)
             out.append(p)
-        warnings = list(self.warnings)
-        if self.dropped_warnings:
-            warnings.append(f"{self.dropped_warnings} more warnings not shown")
-        return LockfileParse(packages=tuple(out), warnings=tuple(warnings))
+        return LockfileParse(packages=tuple(out), warnings=self.warnings.final())
 
     # -- files -----------------------------------------------------------------------------------
 
@@ -237,7 +214,7 @@ class _State:
             return
         if constraint:
             if pkg.version and pkg.source == "registry":
-                self.constraints.setdefault(canonicalize_name(pkg.name), pkg.version)
+                self.constraints.setdefault(_canonical(pkg.name), pkg.version)
             return
         self.packages.append(
             LockedPackage(name=pkg.name, version=pkg.version, ecosystem=PYPI, source=pkg.source,
@@ -332,10 +309,6 @@ def _cut_marker(location: str) -> str:
             return location[:i].strip()
         i = location.find(";", i + 1)
     return location.strip()
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _redact(url: str) -> str:
@@ -460,7 +433,7 @@ def _parse_requirement(text: str, editable: bool) -> _Req:
         archive = _archive_name(url)
         if archive:
             aname, aversion = _name_version_from_archive(archive)
-            if aname and canonicalize_name(aname) == canonicalize_name(name):
+            if aname and _canonical(aname) == _canonical(name):
                 version = aversion
         return _Req(name, version, "editable" if editable else source)
     # specifiers up to ';' (markers) -- a '#' glued to the version is read as a comment (trivy)
