@@ -339,18 +339,12 @@ class JavaArchiveCataloger:
         for r in sorted(roots):
             if r == "" and top_jar:
                 found = self._identify(tree, "", roots[r], top_jar, unpacked=False)
-                if not found:
-                    fn = parse_filename(top_jar)
+                if not found or all(e.technique == "filename" for f in found for e in f.evidence):
                     tree.notices.append(Notice("java-unidentified", "", "no pom.properties, pom.xml or usable "
-                                               "MANIFEST.MF in this archive" + ("; identified by its file name only" if fn else "")))
-                    self._filename_only(result, top_jar, top_jar, "")
+                                               "MANIFEST.MF in this archive" + ("; identified by its file name only" if found else "")))
             else:
                 found = self._identify(tree, r, roots[r], None, unpacked=True)
             self._emit(result, found, root=r.rstrip("/"))
-        if top_jar and "" not in roots:
-            self._filename_only(result, top_jar, top_jar, "")
-            tree.notices.append(Notice("java-unidentified", "", "no pom.properties, pom.xml or usable MANIFEST.MF "
-                                       "in this archive"))
         for j in jars:
             self._jar(tree, j, dirname(j), result)
 
@@ -379,11 +373,9 @@ class JavaArchiveCataloger:
         count = self._emit(result, found, root)
         for inner in sorted(inner_jars):
             count += self._jar(jar, inner, root, result)
-        if not found:
-            fn = parse_filename(base)
+        if not found or all(e.technique == "filename" for f in found for e in f.evidence):
             note(Notice("java-unidentified", path, "no pom.properties, pom.xml or usable MANIFEST.MF in this archive"
-                        + ("; identified by its file name only" if fn else "")))
-            count += self._filename_only(result, base, jar.prefix[:-2] if jar.prefix else "", root)
+                        + ("; identified by its file name only" if found else "")))
         return count
 
     def _filename_only(self, result: CatalogResult, base: str, location: str, root: str) -> int:
