@@ -18,14 +18,18 @@ What identifies a package, strongest first (``Evidence`` technique, confidence, 
 * ``pom.xml`` beside it, where pom.properties is missing or lacks a field: manifest-analysis 0.9
   "pom.xml" (``groupId``/``version`` inherited from ``<parent>``; ``${...}`` resolved from the
   pom's own properties, else the field is unknown).  Its ``<licenses>`` give the licences.
-* ``META-INF/MANIFEST.MF`` (main section): ``Implementation-Version`` / ``Bundle-Version`` /
-  ``Specification-Version`` (first word), artifact from the file name or ``Implementation-Title``
-  / ``Bundle-SymbolicName`` / ``Bundle-Name``, group from ``Implementation-Vendor-Id``,
-  ``Bundle-SymbolicName`` (``com.google.guava.failureaccess`` for ``failureaccess`` ->
-  ``com.google.guava``), a short table of well-known artifacts, a reverse-domain
-  ``Implementation-Title`` or ``Extension-Name``; else the artifactId itself (Maven 1's
-  ``log4j:log4j`` convention; property ``pkgscan:maven-group-guessed``).  manifest-analysis 0.8
-  when group and artifact both come from the manifest, else 0.7.
+* ``META-INF/MANIFEST.MF`` (main section, or an Ant-style per-package section when the main one
+  has no version): ``Implementation-Version`` / ``Bundle-Version`` / ``Specification-Version``
+  (first word), artifact from the file name or ``Implementation-Title`` / ``Bundle-SymbolicName``
+  / ``Bundle-Name``, group as :func:`_manifest_group` says (a short table of well-known artifacts,
+  ``Bundle-SymbolicName`` -- ``com.google.guava.failureaccess`` for ``failureaccess`` is
+  ``com.google.guava`` --, titles, ``Implementation-Vendor-Id`` last); else the artifactId itself
+  (Maven 1's ``log4j:log4j`` convention), or for a dotted name its first parts
+  (``org.eclipse.sisu.inject`` -> ``org.eclipse.sisu``), marked ``pkgscan:maven-group-guessed``.
+  manifest-analysis 0.8 when the group comes from the manifest and its version agrees, else 0.7.
+  Without Maven metadata the file name's version wins over the manifest's (build tools name
+  dependency jars from the resolved coordinates; a manifest may be a shaded host's); the
+  manifest's is kept as property ``pkgscan:manifest-version`` when they differ.
 * the file name (``guava-30.1-jre.jar`` -> ``guava`` ``30.1-jre``: the first ``-`` followed by a
   digit): technique "filename", 0.5.
 
@@ -335,18 +339,12 @@ class JavaArchiveCataloger:
         for r in sorted(roots):
             if r == "" and top_jar:
                 found = self._identify(tree, "", roots[r], top_jar, unpacked=False)
-                if not found:
-                    fn = parse_filename(top_jar)
+                if not found or all(e.technique == "filename" for f in found for e in f.evidence):
                     tree.notices.append(Notice("java-unidentified", "", "no pom.properties, pom.xml or usable "
-                                               "MANIFEST.MF in this archive" + ("; identified by its file name only" if fn else "")))
-                    self._filename_only(result, top_jar, top_jar, "")
+                                               "MANIFEST.MF in this archive" + ("; identified by its file name only" if found else "")))
             else:
                 found = self._identify(tree, r, roots[r], None, unpacked=True)
             self._emit(result, found, root=r.rstrip("/"))
-        if top_jar and "" not in roots:
-            self._filename_only(result, top_jar, top_jar, "")
-            tree.notices.append(Notice("java-unidentified", "", "no pom.properties, pom.xml or usable MANIFEST.MF "
-                                       "in this archive"))
         for j in jars:
             self._jar(tree, j, dirname(j), result)
 
@@ -375,11 +373,9 @@ class JavaArchiveCataloger:
         count = self._emit(result, found, root)
         for inner in sorted(inner_jars):
             count += self._jar(jar, inner, root, result)
-        if not found:
-            fn = parse_filename(base)
+        if not found or all(e.technique == "filename" for f in found for e in f.evidence):
             note(Notice("java-unidentified", path, "no pom.properties, pom.xml or usable MANIFEST.MF in this archive"
-                        + ("; identified by its file name only" if fn else "")))
-            count += self._filename_only(result, base, jar.prefix[:-2] if jar.prefix else "", root)
+                        + ("; identified by its file name only" if found else "")))
         return count
 
     def _filename_only(self, result: CatalogResult, base: str, location: str, root: str) -> int:
@@ -476,7 +472,18 @@ class JavaArchiveCataloger:
         data = tree.read_or_note(path, _MAX_MANIFEST)
         if data is None:
             return []
-        main, _ = parse_manifest(decode_text(data))
+        main, sections = parse_manifest(decode_text(data))
+        if _manifest_version(dict(main)):
+            return main
+        # Ant-built jars (Apache Axis) put Implementation-* in a per-package section
+        # ("Name: org/apache/axis"): use the first such section, its name as the package
+        for sec in sections:
+            d = dict(sec)
+            name = d.get("Name", "").strip().strip("/")
+            if _manifest_version(d) and re.fullmatch(r"[A-Za-z0-9_]+(/[A-Za-z0-9_]+)+", name):
+                keys = {k for k, _ in main}
+                return main + [(k, v) for k, v in sec if k not in keys and k != "Name"] + [
+                    ("X-Package-Name", name.replace("/", "."))]
         return main
 
     def _attach(self, tree, found, main, manifest_path, fn, filename, jar_location) -> None:
@@ -508,20 +515,26 @@ class JavaArchiveCataloger:
         parent.notices.append(Notice(code, path, message))
 
     def _from_manifest(self, tree, main, manifest_path, fn, jar_location, unpacked) -> _Found | None:
+        """A component from the manifest and the file name (no Maven metadata in the archive).
+
+        The version is the file name's when it has one (build tools name dependency jars from the
+        resolved coordinates; a manifest may be a shaded host's or carry a build date), else the
+        manifest's; the manifest is evidence only where it agrees.
+        """
         m = dict(main)
-        version = _manifest_version(m)
+        mver = _manifest_version(m)
         artifact = fn[0] if fn else ""
         from_manifest_artifact = False
         if not artifact:
-            for key in ("Implementation-Title", "Bundle-SymbolicName", "Bundle-Name", "Specification-Title"):
+            for key in ("Implementation-Title", "Bundle-SymbolicName", "Bundle-Name", "Specification-Title",
+                        "X-Package-Name"):
                 cand = _clean_symbolic(m.get(key, ""))
-                if key == "Bundle-SymbolicName" and "." in cand:
+                if key in ("Bundle-SymbolicName", "X-Package-Name") and "." in cand:
                     cand = cand.rsplit(".", 1)[1]
                 if _valid_id(cand) and not (key == "Implementation-Title" and _REVERSE_DOMAIN.match(cand)):
                     artifact, from_manifest_artifact = cand, True
                     break
-        if not version and fn:
-            version = fn[1]
+        version = fn[1] if fn else mver
         if not artifact or not _valid_version(version):
             return None
         if unpacked and not from_manifest_artifact:
@@ -529,21 +542,22 @@ class JavaArchiveCataloger:
         group, from_manifest_group = _manifest_group(m, artifact)
         guessed = False
         if not group:
-            group = _KNOWN_GROUPS.get(artifact, "")
-        if not group:
             guessed = True
             # org.eclipse.sisu.inject-0.3.5.jar: a dotted name is usually groupId + "." + last part
             group = artifact.rsplit(".", 1)[0] if _REVERSE_DOMAIN.match(artifact) and artifact.count(".") >= 2 else artifact
+        agrees = bool(mver) and maven_versions.equal(mver, version)
         ev: list[Evidence] = []
-        if main and manifest_path and (_manifest_version(m) or from_manifest_artifact or from_manifest_group):
-            conf = CONF_MANIFEST if (from_manifest_group and (from_manifest_artifact or fn)) and _manifest_version(m) else CONF_MANIFEST_WEAK
+        if manifest_path and (agrees or from_manifest_artifact or from_manifest_group):
+            conf = CONF_MANIFEST if from_manifest_group and agrees else CONF_MANIFEST_WEAK
             ev.append(Evidence("manifest-analysis", conf, tree.prefix + manifest_path, "MANIFEST.MF"))
-        if fn and (fn[0] == artifact) and (not _manifest_version(m) or maven_versions.equal(fn[1], version)):
+        if fn:
             ev.append(Evidence("filename", CONF_FILENAME, jar_location, "file name"))
         if not ev:
             return None
         location = tree.prefix + manifest_path if any(e.detail == "MANIFEST.MF" for e in ev) else jar_location
         f = _Found(group, artifact, version, location, ev)
+        if mver and not agrees:
+            f.properties.append(("pkgscan:manifest-version", scrub(mver)))
         lic = m.get("Bundle-License", "")
         if lic and len(lic) < 300:
             f.licenses = (_license(lic.split(";")[0].strip()),)
@@ -570,26 +584,35 @@ def _manifest_version(m: dict[str, str]) -> str:
 def _manifest_group(m: dict[str, str], artifact: str) -> tuple[str, bool]:
     """(groupId, taken from the manifest?) for a jar without Maven metadata; ("", False) when unknown.
 
-    Order: the short table of well-known artifacts (manifests name the vendor, ``org.apache``, not
-    the group: commons-logging's says ``Implementation-Vendor-Id: org.apache``), a
-    ``Bundle-SymbolicName`` that is ``<group>.<artifact>``, ``Implementation-Vendor-Id``, a
-    reverse-domain ``Implementation-Title`` / ``Extension-Name``, the ``Bundle-SymbolicName`` itself.
+    Order: the short table of well-known artifacts; a ``Bundle-SymbolicName`` that is
+    ``<group>.<artifact>`` (or ``<group>`` itself, when a title says so); the package an Ant-style
+    per-package section names (``Name: org/apache/axis``); a reverse-domain ``Implementation-Title``
+    (``org.elasticsearch#server;8.14.3`` -> ``org.elasticsearch``) or ``Extension-Name``; the
+    ``Bundle-SymbolicName`` itself; last ``Implementation-Vendor-Id``, which real jars fill with the
+    organisation rather than the group (commons-logging, log4j and httpclient all say ``org.apache``).
     """
     if artifact in _KNOWN_GROUPS:
         return _KNOWN_GROUPS[artifact], False
     bsn = _clean_symbolic(m.get("Bundle-SymbolicName", ""))
     bsn_ok = _valid_id(bsn) and "." in bsn
+    titles = {_clean_symbolic(m.get(k, "")) for k in ("Implementation-Title", "Extension-Name", "Extension-name")}
     if bsn_ok and bsn.endswith("." + artifact):
-        return bsn[: -len(artifact) - 1], True
-    vendor = m.get("Implementation-Vendor-Id", "").strip()
-    if _valid_id(vendor) and "." in vendor:
-        return vendor, True
+        # the bundle plugin names a bundle <group>.<artifact>, or <group> when the artifact is the
+        # group's last part (org.apache.ivy:ivy): a title saying the same decides for the latter
+        return (bsn if bsn in titles else bsn[: -len(artifact) - 1]), True
+    package = m.get("X-Package-Name", "")
+    if _REVERSE_DOMAIN.match(package):
+        return package, True
     for key in ("Implementation-Title", "Extension-Name", "Extension-name"):
         cand = _clean_symbolic(m.get(key, ""))
         if _REVERSE_DOMAIN.match(cand) and _valid_id(cand):
             return cand, True
     if bsn_ok:
         return bsn, True
+    # last: the vendor's id, which is often the organisation (org.apache), not the group
+    vendor = m.get("Implementation-Vendor-Id", "").strip()
+    if _valid_id(vendor) and "." in vendor:
+        return vendor, True
     return "", False
 
 
