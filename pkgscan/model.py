@@ -143,8 +143,8 @@ class BinarySymbols:
     location: str  # path of the binary inside the artifact
     #: where the names came from ("symtab", "pclntab", "symtab+pclntab"); "" when none could be read
     source: str = ""
-    #: (import path, sorted symbols as the Go vulnerability database names them: "Func", "Type.Method")
-    packages: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: function names as the linker writes them ("net/http.(*Server).Serve"), sorted and unique
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,7 @@ def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
         ],
         "lockfiles": list(inv.lockfiles),
         "notices": [{"code": n.code, "path": n.path, "message": n.message, "suspicious": n.suspicious} for n in inv.notices],
-        "binaries": [{"location": b.location, "source": b.source, "packages": {p: list(s) for p, s in b.packages}}
-                     for b in inv.binaries],
+        "binaries": [{"location": b.location, "source": b.source, "names": list(b.names)} for b in inv.binaries],
     }
 
 
@@ -61,6 +60,5 @@ def inventory_from_dict(d: dict[str, Any]) -> Inventory:
         declared_only=tuple(DeclaredOnly(**x) for x in d["declared_only"]),
         lockfiles=tuple(d["lockfiles"]),
         notices=tuple(Notice(**n) for n in d["notices"]),
-        binaries=tuple(BinarySymbols(b["location"], b["source"], tuple((p, tuple(s)) for p, s in b["packages"].items()))
-                       for b in d.get("binaries", ())),
+        binaries=tuple(BinarySymbols(b["location"], b["source"], tuple(b["names"])) for b in d.get("binaries", ())),
     )

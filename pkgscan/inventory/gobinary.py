@@ -28,7 +28,7 @@ import struct
 from dataclasses import dataclass, field
 
 __all__ = ["GoBinary", "BuildInfo", "Module", "parse", "parse_buildinfo", "parse_mod_text", "split_symbol",
-           "stdlib_version", "is_executable_head", "BUILDINFO_MAGIC", "HEAD_SIZE"]
+           "stdlib_version", "is_executable_head", "group_symbols", "escape_path", "BUILDINFO_MAGIC", "HEAD_SIZE"]
 
 BUILDINFO_MAGIC = b"\xff Go buildinf:"
 ELF_MAGIC = b"\x7fELF"
@@ -87,8 +87,9 @@ class GoBinary:
     bits: int = 0
     big_endian: bool = False
     buildinfo: BuildInfo | None = None
-    #: import path -> set of symbols ("Func", "Type.Method"); None: no symbol table could be read
-    symbols: dict[str, set[str]] | None = None
+    #: function names as the linker writes them ("net/http.(*Server).Serve"), sorted; () when no
+    #: symbol table could be read
+    names: tuple[str, ...] = ()
     #: where the names came from: "symtab", "pclntab", "symtab+pclntab", or ""
     symbol_source: str = ""
     problems: list[str] = field(default_factory=list)
@@ -96,6 +97,11 @@ class GoBinary:
     @property
     def is_go(self) -> bool:
         return self.buildinfo is not None
+
+    @property
+    def symbols(self) -> dict[str, set[str]] | None:
+        """import path -> symbols ("Func", "Type.Method"); None when no symbol table was read."""
+        return group_symbols(self.names) if self.symbol_source else None
 
 
 def is_executable_head(head: bytes) -> str:
@@ -416,13 +422,18 @@ def split_symbol(name: str) -> tuple[str, str] | None:
     function (``pkg.F.func1`` -> ``F``); compiler-generated names (``type:``, ``go:``, ``go.itab.``)
     give None.
     """
-    if name.startswith(("type:", "go:", "type.", "runtime.gcbits.")) or not name:
+    if not name:
         return None
-    n = _strip_inst(name)
-    if n.startswith("go."):
-        head = n.split("/", 1)[0]
-        if "/" not in n or not _DOMAIN.fullmatch(head):
+    c = name[0]
+    if c == "t" or c == "g" or c == "r":
+        if name.startswith(("type:", "go:", "type.", "runtime.gcbits.")):
             return None
+        if name.startswith("go."):
+            n = _strip_inst(name) if "[" in name else name
+            head = n.split("/", 1)[0]
+            if "/" not in n or not _DOMAIN.fullmatch(head):
+                return None
+    n = _strip_inst(name) if "[" in name else name
     slash = n.rfind("/")
     dot = n.find(".", slash + 1)
     if dot <= 0:
@@ -430,40 +441,61 @@ def split_symbol(name: str) -> tuple[str, str] | None:
     pkg = n[:dot]
     if "%" in pkg:
         pkg = _HEX.sub(lambda m: chr(int(m.group(1), 16)), pkg)
-    parts = n[dot + 1:].split(".")
+    rest = n[dot + 1:]
+    if "." not in rest:  # a plain function (the common case)
+        if "-" in rest:
+            rest = _SUFFIX.sub("", rest)
+        return (pkg, rest) if rest else None
+    parts = rest.split(".")
     first = parts[0]
-    if first.startswith("(") and first.endswith(")"):
+    if first and first[0] == "(" and first[-1] == ")":
         parts[0] = first.strip("(*)")
     if parts[0] == "glob":  # package-level closures: pkg.glob..func1
         return None
     while len(parts) > 1 and _CLOSURE.fullmatch(parts[-1]):
         parts.pop()
     if len(parts) > 2:
-        parts = parts[:2]
-    sym = ".".join(_SUFFIX.sub("", p) for p in parts)
-    if not sym or not pkg:
+        del parts[2:]
+    sym = ".".join(parts)
+    if "-" in sym:
+        sym = ".".join(_SUFFIX.sub("", p) for p in parts)
+    if not sym or not parts[0]:
         return None
     return pkg, sym
 
 
-def _add_names(names, out: dict[str, set[str]]) -> None:
-    cache: dict[str, tuple[str, str] | None] = {}
-    for raw in names:
-        if not raw:
-            continue
-        name = raw.decode("utf-8", "replace") if isinstance(raw, (bytes, bytearray)) else raw
+def escape_path(path: str) -> str:
+    """An import path as the Go linker writes it in symbol names (objabi.PathToPrefix): bytes
+    below 0x21, '%', '"', 0x7f and above, and '.' in the last element are %-escaped."""
+    slash = path.rfind("/")
+    out = []
+    for i, ch in enumerate(path.encode("utf-8")):
+        if ch <= 0x20 or ch in (0x25, 0x22) or ch >= 0x7F or (ch == 0x2E and i > slash):
+            out.append(f"%{ch:02x}")
+        else:
+            out.append(chr(ch))
+    return "".join(out)
+
+
+def group_symbols(names) -> dict[str, set[str]]:
+    """Function names -> {import path: symbols} (see :func:`split_symbol`)."""
+    out: dict[str, set[str]] = {}
+    for name in names:
         hit = split_symbol(name)
-        if hit is None:
-            continue
-        pkg, sym = hit
-        s = out.get(pkg)
-        if s is None:
-            s = out[pkg] = set()
-        s.add(sym)
-    del cache
+        if hit is not None:
+            got = out.get(hit[0])
+            if got is None:
+                got = out[hit[0]] = set()
+            got.add(hit[1])
+    return out
 
 
-def _symtab_names(elf: _Elf) -> list[bytes] | None:
+def _text(raw: bytes) -> str:
+    """Names are UTF-8; decoded one to one (latin-1) when ASCII, so offsets stay byte offsets."""
+    return raw.decode("latin-1") if raw.isascii() else raw.decode("utf-8", "replace")
+
+
+def _symtab_names(elf: _Elf) -> list[str] | None:
     """Names of the function symbols of .symtab, or None when there is none."""
     s = elf.section(".symtab")
     if s is None or s[1] != 2:  # SHT_SYMTAB
@@ -477,26 +509,21 @@ def _symtab_names(elf: _Elf) -> list[bytes] | None:
     count = len(data) // ent
     if count > MAX_FUNCS * 4:
         raise _Bad(f".symtab has {count} entries")
-    names = []
     raw = bytes(data[:count * ent])
     if elf.bits == 64:
-        it = struct.iter_unpack(elf.e + "IBBHQQ", raw)
-        for nm, info, _o, _shn, _v, _sz in it:
-            if info & 0xF == 2 and nm:  # STT_FUNC
-                end = strtab.find(b"\0", nm)
-                if end > nm:
-                    names.append(strtab[nm:end])
+        offsets = [nm for nm, info, _o, _shn, _v, _sz in struct.iter_unpack(elf.e + "IBBHQQ", raw) if info & 0xF == 2]
     else:
-        it = struct.iter_unpack(elf.e + "IIIBBH", raw)
-        for nm, _v, _sz, info, _o, _shn in it:
-            if info & 0xF == 2 and nm:
-                end = strtab.find(b"\0", nm)
-                if end > nm:
-                    names.append(strtab[nm:end])
-    return names
+        offsets = [nm for nm, _v, _sz, info, _o, _shn in struct.iter_unpack(elf.e + "IIIBBH", raw) if info & 0xF == 2]
+    find = strtab.find
+    names = []
+    for nm in offsets:  # STT_FUNC
+        end = find(b"\0", nm)
+        if end > nm:
+            names.append(strtab[nm:end])
+    return _text(b"\0".join(names)).split("\0")
 
 
-def pclntab_names(tab: memoryview) -> list[bytes]:
+def pclntab_names(tab: memoryview) -> list[str]:
     """Function names from a Go pclntab (the ``runtime.pclntab`` table, ``.gopclntab`` in ELF)."""
     n = len(tab)
     if n < 16:
@@ -529,7 +556,7 @@ def pclntab_names(tab: memoryview) -> list[bytes]:
         start, end = w(base), w(base + 1)  # funcnameOffset, cuOffset
         if not 0 < start <= end <= n:
             raise _Bad("pclntab function-name table lies outside the table")
-        names = bytes(tab[start:end]).split(b"\0")
+        names = _text(bytes(tab[start:end])).split("\0")
         if len(names) > MAX_FUNCS:
             raise _Bad(f"pclntab names {len(names)} functions")
         return names
@@ -551,7 +578,7 @@ def pclntab_names(tab: memoryview) -> list[bytes]:
             e = data.find(b"\0", nameoff, min(n, nameoff + 4096))
             if e > nameoff:
                 out.append(data[nameoff:e])
-    return out
+    return _text(b"\0".join(out)).split("\0") if out else []
 
 
 # ------------------------------------------------------------------------------------------ parse
@@ -599,22 +626,25 @@ def parse(data: bytes | bytearray | memoryview, want_symbols: bool = True) -> Go
 
 
 def _read_symbols(elf: _Elf, out: GoBinary) -> None:
-    syms: dict[str, set[str]] = {}
+    """The function names, sorted and unique (split into packages only when asked: most never are)."""
+    names: set[str] = set()
     sources = []
-    try:
-        names = _symtab_names(elf)
-        if names is not None:
-            _add_names(names, syms)
-            sources.append("symtab")
-    except (_Bad, struct.error) as exc:
-        out.problems.append(f"ELF .symtab unreadable: {exc}")
     s = elf.section(".gopclntab") or elf.section(".data.rel.ro.gopclntab")
     if s is not None:
         try:
-            _add_names(pclntab_names(elf.section_data(s)), syms)
+            names.update(pclntab_names(elf.section_data(s)))
             sources.append("pclntab")
         except (_Bad, struct.error) as exc:
             out.problems.append(f"Go pclntab unreadable: {exc}")
-    if sources and syms:
-        out.symbols = syms
+    try:
+        got = _symtab_names(elf)
+        if got is not None:
+            names.update(got)
+            sources.insert(0, "symtab")
+    except (_Bad, struct.error) as exc:
+        out.problems.append(f"ELF .symtab unreadable: {exc}")
+    names.discard("")
+    if sources and names:
+        out.names = tuple(sorted(names))
         out.symbol_source = "+".join(sources)
+

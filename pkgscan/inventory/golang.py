@@ -149,7 +149,7 @@ class GoBinaryCataloger:
         result.binaries.append(BinarySymbols(
             location=path,
             source=binary.symbol_source,
-            packages=tuple(sorted((p, tuple(sorted(s))) for p, s in (binary.symbols or {}).items())),
+            names=binary.names,
         ))
 
 

@@ -21,10 +21,12 @@ finding stays reported.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 from typing import Iterable, Mapping, Sequence
 
 from ..ecosystems import GOLANG
+from ..inventory.gobinary import escape_path, split_symbol
 from ..model import Inventory
 from .model import Finding
 from .advisory import Advisory, as_advisory
@@ -97,15 +99,30 @@ def label_findings(inventory: Inventory, findings: Iterable[Finding], records=No
             records = _fetch(findings, records)
     by_id = _records_by_id(records)
     tables = {b.location: b for b in inventory.binaries}
-    index: dict[str, dict[str, frozenset[str]]] = {}
+    return _label(findings, by_id, tables)
 
-    def symbols_of(location: str) -> dict[str, frozenset[str]] | None:
+
+def _label(findings: list[Finding], by_id: dict[str, dict], tables: dict) -> list[Finding]:
+    index: dict[tuple[str, str], frozenset[str]] = {}
+
+    def package_symbols(location: str, path: str) -> frozenset[str] | None:
+        """The symbols of package ``path`` in the binary (empty: not linked); None: table unread."""
         b = tables.get(location)
         if b is None or not b.source:
             return None
-        hit = index.get(location)
+        key = (location, path)
+        hit = index.get(key)
         if hit is None:
-            hit = index[location] = {p: frozenset(s) for p, s in b.packages}
+            names = b.names
+            prefix = escape_path(path) + "."
+            lo = bisect_left(names, prefix)
+            hi = bisect_left(names, prefix[:-1] + "/")  # "." < "/": every name of the package
+            got = set()
+            for name in names[lo:hi]:
+                split = split_symbol(name)
+                if split is not None and split[0] == path:
+                    got.add(split[1])
+            hit = index[key] = frozenset(got)
         return hit
 
     out = []
@@ -121,22 +138,22 @@ def label_findings(inventory: Inventory, findings: Iterable[Finding], records=No
                 imports = None
                 break
             imports.extend(got)
-        labels = _decide(imports, [symbols_of(o.location) for o in f.component.occurrences])
+        labels = _decide(imports, [o.location for o in f.component.occurrences], package_symbols)
         out.append(replace(f, labels=tuple(dict.fromkeys(f.labels + labels))))
     return out
 
 
-def _decide(imports, tables: list) -> tuple[str, ...]:
-    if not imports or not tables:
+def _decide(imports, locations: list[str], package_symbols) -> tuple[str, ...]:
+    if not imports or not locations:
         return (UNKNOWN,)
     found: list[str] = []
     unknown = False
-    for table in tables:
-        if table is None:
-            unknown = True
-            continue
+    for location in locations:
         for path, syms in imports:
-            have = table.get(path)
+            have = package_symbols(location, path)
+            if have is None:
+                unknown = True
+                break
             if not have:
                 continue
             if not syms:  # the whole package
