@@ -3,7 +3,7 @@
 * ``build(outdir) -> dict[name, Path]`` writes every case (directories: a zip would be refused as a
   compression bomb before the parsers ever saw these files; that defence is tested elsewhere);
 * ``python dotnet_ruby.py --scan PATH`` scans one input and prints a JSON summary with the wall time
-  and the peak resident memory (``ru_maxrss``) of that process.
+  and the peak resident memory (VmHWM) of that process.
 
 Cases:
 
@@ -159,6 +159,19 @@ def build(out: Path) -> dict[str, Path]:
     return cases
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory: VmHWM (of this program only; ``ru_maxrss`` keeps the
+    parent's high-water mark across fork+exec on Linux), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def scan(path: str) -> dict:
     t0 = time.perf_counter()
     from pkgscan import scan_path
@@ -167,7 +180,7 @@ def scan(path: str) -> dict:
     wall = time.perf_counter() - t0
     return {
         "wall": round(wall, 3),
-        "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "maxrss_mb": round(peak_rss_mb(), 1),
         "components": len(inv.components),
         "sample": sorted(f"{c.ecosystem}:{c.name}@{c.version}" for c in inv.components)[:20],
         "evidence": sorted({f"{c.name}:{c.evidence[0].technique}:{c.evidence[0].confidence}" for c in inv.components
