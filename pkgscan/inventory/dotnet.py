@@ -20,6 +20,8 @@ When the named target is missing, every package library is reported (without edg
 says so.  A deps.json larger than :data:`_MAX_FULL_PARSE`, nested too deep for the JSON reader, or
 not valid JSON is read by pattern instead: every ``"Name/Version": {"type": "package"`` library
 entry (the SDK always writes ``type`` first), with a notice and a lower confidence, never nothing.
+At most :data:`MAX_LIBRARIES` package libraries are read from one file (a notice, marked suspicious,
+says when there were more).
 
 Evidence: ``manifest-analysis``, confidence 1.0 (0.8 when read by pattern).
 """
@@ -37,6 +39,8 @@ _MAX_DEPS_JSON = 64 * 1024 * 1024
 #: above this a deps.json is read by pattern (json.loads of hostile arrays costs ~10x its size)
 _MAX_FULL_PARSE = 8 * 1024 * 1024
 _ASSETS = ("runtime", "native", "runtimeTargets", "resources")
+#: package libraries kept from one deps.json (real apps have hundreds); the rest get a notice
+MAX_LIBRARIES = 20_000
 _RUNTIMEPACK = "runtimepack."
 
 _PAT_TARGET = re.compile(rb'"runtimeTarget"\s*:\s*\{\s*"name"\s*:\s*"([^"\\\r\n]{0,512})"')
@@ -170,6 +174,10 @@ def _from_document(doc: dict, path: str, notices: list[Notice]) -> list[Installe
         ident = (cname.lower(), version.lower())
         if ident in seen:
             continue
+        if len(seen) >= MAX_LIBRARIES:
+            notices.append(Notice("dotnet-too-many-libraries", path, f"more than {MAX_LIBRARIES} package libraries; "
+                                  "the rest are not read", True))
+            break
         seen.add(ident)
         out.append(_installed(path, cname, version, kind, requires, 1.0, f"deps.json {kind} library", tuple(props)))
     if bad:
@@ -192,6 +200,10 @@ def _by_pattern(data: bytes, path: str, why: str, notices: list[Notice]) -> list
         ident = (name.lower(), version.lower())
         if ident in seen:
             continue
+        if len(seen) >= MAX_LIBRARIES:
+            notices.append(Notice("dotnet-too-many-libraries", path, f"more than {MAX_LIBRARIES} package libraries; "
+                                  "the rest are not read", True))
+            break
         seen.add(ident)
         out.append(_installed(path, name, version, kind, (), 0.8, "deps.json library entry read by pattern"))
     notices.append(Notice("dotnet-deps-by-pattern", path,

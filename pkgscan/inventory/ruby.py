@@ -101,6 +101,8 @@ def _blank_heredocs_and_comments(text: str) -> str:
 
 
 def _strip_comment(line: str) -> str:
+    if "#" not in line:
+        return line
     quote = ""
     i = 0
     while i < len(line):

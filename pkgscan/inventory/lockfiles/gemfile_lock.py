@@ -15,7 +15,9 @@ that wrote the file: not a locked gem.  ``line`` is the 1-based line of the spec
 
 A file with none of Bundler's sections is not a Gemfile.lock (LockfileError); one with sections but
 no gems is an empty lock.  Bounded: at most
-:data:`MAX_GEMS` gems and :data:`MAX_DEPS` dependency names per gem are kept (a warning says so).
+:data:`MAX_GEMS` gems, :data:`MAX_DEPS` dependency names per gem and :data:`MAX_TOTAL_DEPS` in all
+are kept (a warning says so; lines past a limit are skipped without a Python-level loop, so a
+million-line file costs one pass of the regex engine).  Real locks have hundreds of gems.
 """
 from __future__ import annotations
 
@@ -27,8 +29,9 @@ from . import LockfileError, decode, guarded, result
 __all__ = ["parse", "LockfileError", "split_platform"]
 
 GEM = "gem"
-MAX_GEMS = 100_000
+MAX_GEMS = 20_000
 MAX_DEPS = 1_000
+MAX_TOTAL_DEPS = 200_000
 _SPEC = re.compile(r"^    ([^\s(][^\s(]{0,255}) \(([^)\s]{1,256})\)\s*$")
 _DEP = re.compile(r"^      ([^\s(!][^\s(!]{0,255})(?: \([^)]{0,512}\))?!?\s*$")
 _SOURCES = {"GEM": "registry", "GIT": "git", "PATH": "directory", "PLUGIN SOURCE": "url"}
@@ -44,9 +47,21 @@ def split_platform(text: str) -> tuple[str, str]:
     return text, ""
 
 
+def _skip(text: str, pos: int, pattern: re.Pattern) -> int:
+    """The start of the first line after ``pos`` (a line start) that ``pattern`` (a newline and a
+    lookahead) finds; the literal newline lets the regex engine scan at C speed."""
+    m = pattern.search(text, pos - 1)
+    return m.start() + 1 if m else len(text)
+
+
+_NOT_DEP_LINE = re.compile(r"\n(?!      )")
+_NOT_SPEC_LINE = re.compile(r"\n(?!    )")
+
+
 @guarded
 def parse(data: bytes, path: str) -> LockfileParse:
     text = decode(data)
+    n = len(text)
     warnings: list[str] = []
     order: list[tuple[str, str]] = []
     entries: dict[tuple[str, str], dict] = {}
@@ -58,9 +73,17 @@ def parse(data: bytes, path: str) -> LockfileParse:
     current: dict | None = None
     dropped_gems = 0
     dropped_deps = 0
+    total_deps = 0
     odd = 0
-    for lineno, raw in enumerate(text.splitlines(), 1):
-        line = raw.rstrip("\r")
+    pos = 0
+    lineno = 0
+    while pos < n:
+        end = text.find("\n", pos)
+        if end < 0:
+            end = n
+        line = text[pos:end].rstrip("\r")
+        lineno += 1
+        pos = end + 1
         if not line.strip():
             in_specs = False
             current = None
@@ -97,20 +120,28 @@ def parse(data: bytes, path: str) -> LockfileParse:
             current = entries.get(ident)
             if current is None:
                 if len(entries) >= MAX_GEMS:
-                    dropped_gems += 1
-                    current = None
+                    # the rest of this specs block is skipped at C speed (its lines still counted)
+                    nxt = _skip(text, pos, _NOT_SPEC_LINE)
+                    dropped_gems += 1 + text.count("\n    ", pos - 1, nxt) - text.count("\n     ", pos - 1, nxt)
+                    lineno += text.count("\n", pos, nxt)
+                    pos = nxt
                     continue
                 current = entries[ident] = {"name": name, "version": version, "source": src, "deps": [],
                                             "dep_set": set(), "line": lineno}
                 order.append(ident)
             continue
+        if current is not None and line.startswith("      ") and (len(current["dep_set"]) >= MAX_DEPS
+                                                                 or total_deps >= MAX_TOTAL_DEPS):
+            nxt = _skip(text, pos, _NOT_DEP_LINE)
+            dropped_deps += 1 + text.count("\n", pos, nxt)
+            lineno += text.count("\n", pos, nxt)
+            pos = nxt
+            continue
         m = _DEP.match(line)
         if m and current is not None:
             dep = m.group(1)
             if dep not in current["dep_set"]:
-                if len(current["dep_set"]) >= MAX_DEPS:
-                    dropped_deps += 1
-                    continue
+                total_deps += 1
                 current["dep_set"].add(dep)
                 current["deps"].append(dep)
             continue
@@ -125,7 +156,8 @@ def parse(data: bytes, path: str) -> LockfileParse:
     if dropped_gems:
         warnings.append(f"more than {MAX_GEMS} gems: {dropped_gems} more were not read")
     if dropped_deps:
-        warnings.append(f"{dropped_deps} dependency names beyond {MAX_DEPS} per gem were not read")
+        warnings.append(f"{dropped_deps} dependency lines beyond {MAX_DEPS} per gem ({MAX_TOTAL_DEPS} in all) "
+                        "were not read")
     packages = [
         LockedPackage(name=e["name"], version=e["version"], ecosystem=GEM, source=e["source"],
                       dependencies=tuple(sorted(e["deps"])), line=e["line"])
