@@ -59,6 +59,16 @@ def _verdict(report) -> str | None:
     return getattr(report, "verdict", None) if report is not None else None
 
 
+def _signing_summary(fr: FunctionResult) -> dict:
+    """The worst of the function's and its layers' signing problems: severity and class."""
+    reports = [r for r in (fr.signing, *fr.layer_signing) if r is not None and hasattr(r, "summary")]
+    if not reports:
+        return {"severity": None, "class": None}
+    rank = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+    severity, label = max((r.summary() for r in reports), key=lambda s: rank.get(s[0], 0))
+    return {"severity": severity, "class": label}
+
+
 def function_entry(fr: FunctionResult) -> dict:
     view = fr.effective
     return {
@@ -68,8 +78,8 @@ def function_entry(fr: FunctionResult) -> dict:
         "image_uri": fr.image_uri, "resolved_image_uri": fr.resolved_image_uri,
         "layers": list(fr.layers), "untrusted_layers": list(fr.untrusted_layers),
         "runtime_verdict": _plain(fr.runtime_verdict),
-        "signing": {"verdict": _verdict(fr.signing), "function": _plain(fr.signing),
-                    "layers": [_plain(r) for r in fr.layer_signing]},
+        "signing": {"verdict": _verdict(fr.signing), **_signing_summary(fr),
+                    "function": _plain(fr.signing), "layers": [_plain(r) for r in fr.layer_signing]},
         "effective_runtime": None if view is None else {
             "notes": list(view.notes),
             "shadowed": [_plain(c) for c in view.shadowed()],
@@ -131,8 +141,10 @@ def finalize(docs: list[dict]) -> dict:
     for f in fns:
         counts[f["status"]] = counts.get(f["status"], 0) + 1
     sev: dict[str, int] = {}
-    for f in fns:
-        for x in f["findings"]:
+    used = {arn for f in fns for arn in f["layers"]}
+    # findings of every function, and of the layers no listed function uses (a `pkgscan layer` run)
+    for entry in [*fns, *(lr for lr in layers.values() if lr["arn"] not in used)]:
+        for x in entry["findings"]:
             if not x["suppressed"]:
                 sev[x["severity"]] = sev.get(x["severity"], 0) + 1
     return {
@@ -143,7 +155,9 @@ def finalize(docs: list[dict]) -> dict:
             "accounts": len(accounts),
             "functions": len(fns), "by_status": dict(sorted(counts.items())), "layers": len(layers),
             "findings_by_severity": dict(sorted(sev.items(), key=lambda kv: -rating_rank(kv[0]))),
-            "signing_fail": sum(1 for f in fns if f["signing"]["verdict"] == "fail"),
+            "signing_fail": sum(1 for f in fns if f["signing"]["verdict"] == "fail"
+                                and f["signing"].get("class") != "none configured"),
+            "signing_none_configured": sum(1 for f in fns if f["signing"].get("class") == "none configured"),
             "signing_unknown": sum(1 for f in fns if f["signing"]["verdict"] == "unknown"),
             "runtime_deprecated": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecated"),
             "runtime_deprecating_soon": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecating-soon"),
@@ -300,6 +314,15 @@ def fleet_scan_result(results: list[AccountResult]) -> ScanResult:
                 continue
             parts.append((f"{fr.account}/{fr.region}/{fr.name}@{fr.version}:", None, combined_inventory(fr, r)))
             for f in fr.findings:
+                findings.setdefault((f.id, f.component.purl), f)
+        # layers no scanned function uses (a `pkgscan layer` run, or unattached layer versions)
+        used = {a for fr in r.functions if fr.status == "scanned" for a in fr.layers}
+        for lr in r.layers:
+            inv = r.inventories.get(f"{lr.inventory_sha256}.layer") if lr.status == "scanned" else None
+            if inv is None or lr.arn in used:
+                continue
+            parts.append((f"{lr.arn}:/opt/", None, inv))
+            for f in lr.findings:
                 findings.setdefault((f.id, f.component.purl), f)
     accounts = sorted({r.account for r in results if r.account})
     inv = merge_inventories(parts, Artifact(name="lambda:" + ",".join(accounts), path="", kind="lambda-account",

@@ -128,6 +128,24 @@ class Check:
     reason: str
 
 
+_SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+#: (check, severity) -> the class of problem shown to people
+_CLASSES = {
+    ("config-attached", "medium"): "Warn only (not enforced)",
+    ("signed", "high"): "unsigned under a config",
+    ("signed", "medium"): "unsigned (config unreadable)",
+    ("allowed-publisher", "high"): "publisher not allowed",
+    ("profile-status", "critical"): "profile revoked",
+    ("profile-status", "high"): "profile revoked (time unknown)",
+    ("profile-status", "medium"): "profile canceled",
+    ("job-status", "critical"): "signing job revoked",
+    ("job-status", "high"): "signing job failed or mismatched",
+    ("job-status", "medium"): "signing job in progress",
+    ("signature-expiry", "high"): "signature expired",
+    ("signature-expiry", "low"): "signature expires soon",
+}
+
+
 @dataclass(frozen=True)
 class SigningReport:
     resource_arn: str
@@ -146,6 +164,17 @@ class SigningReport:
     @property
     def failures(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.verdict == FAIL)
+
+    def summary(self) -> tuple[str, str]:
+        """(severity, what class of problem) for people: "none configured" (no code signing config:
+        low) is not "profile revoked" (critical), though both are a ``fail``."""
+        fails = self.failures
+        if not fails:
+            return ("info", "verified") if self.verdict == PASS else ("medium", "could not be verified")
+        worst = max(fails, key=lambda c: _SEVERITY_RANK.get(c.severity, 0))
+        if all(c.severity == "low" and c.name in ("config-attached", "signed", "allowed-publisher") for c in fails):
+            return "low", "none configured"
+        return worst.severity, _CLASSES.get((worst.name, worst.severity), worst.name.replace("-", " "))
 
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
