@@ -200,6 +200,7 @@ def db_import(paths: tuple[str, ...], db_dir: str | None) -> None:
     try:
         with writer(db_dir) as w:
             for p in paths:
+                click.echo(f"pkgscan: importing {one_line(p)}", err=True)
                 rep = import_path(w, p)
                 click.echo(f"{_one_line(p)}: {rep.imported} new, {rep.updated} updated, {rep.unchanged} unchanged, "
                            f"{len(rep.skipped)} skipped")
@@ -225,7 +226,8 @@ def db_update(db_dir: str | None, base_url: str | None, ecosystems: tuple[str, .
     names = {n.lower(): n for n in osv_names()}
     try:
         results = upd.update(db_dir, base_url or upd.DEFAULT_BASE,
-                             tuple(names[e.lower()] for e in ecosystems) if ecosystems else upd.ECOSYSTEMS)
+                             tuple(names[e.lower()] for e in ecosystems) if ecosystems else upd.ECOSYSTEMS,
+                             progress=lambda msg: click.echo(f"pkgscan: {one_line(msg)}", err=True))
     except (PkgscanError, OSError) as exc:
         _fail(str(exc))
         return

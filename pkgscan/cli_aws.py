@@ -9,8 +9,8 @@ import sys
 
 import click
 
-from .cli_options import (EXIT_ERROR, check_options, check_options_from, fail, gate_line, output_options, resolve_output,
-                          verbosity_options, warn)
+from .cli_options import (EXIT_INCOMPLETE, check_options, check_options_from, fail, gate_line, one_line, output_options,
+                          resolve_output, verbosity_options, warn)
 from .errors import PkgscanError
 from .report import LIVE
 from .report.text import neutralize
@@ -43,6 +43,8 @@ def aws_options(f):
         click.option("--out-dir", type=click.Path(file_okay=False),
                      help="Write SBOMs and summaries here; '{shard}' in it stands for the shard index."),
         click.option("--spec-version", type=click.Choice(["1.4", "1.5", "1.6"]), default="1.6", show_default=True),
+        click.option("--allow-incomplete", is_flag=True,
+                     help="Exit 0 (not 3) when some functions, layers, regions or accounts could not be read."),
         verbosity_options,
     ]
     for o in reversed(opts):
@@ -140,7 +142,23 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
     code = policy.exit_code(all_findings, kw["fail_on"])
     if code:
         click.echo(f"pkgscan: {gate_line(all_findings, kw['fail_on'])}", err=True)
+    unread = unreadable(doc)
+    for line in unread[:20]:  # even with -q: it is why the exit code is not 0
+        click.echo(f"pkgscan: not read: {one_line(line)}", err=True)
+    if len(unread) > 20:
+        click.echo(f"pkgscan: not read: ... and {len(unread) - 20} more (see the JSON report)", err=True)
+    if not code and unread and not kw.get("allow_incomplete"):
+        code = EXIT_INCOMPLETE
     sys.exit(code)
+
+
+def unreadable(doc: dict) -> list[str]:
+    """Everything asked for that could not be read, one line each (failed, not skipped)."""
+    out = [f"account {a['account']}: {a['status']} ({a['reason']})" for a in doc["accounts"] if a["status"] != "scanned"]
+    out += [f"region {r.get('account', '')}/{r['region']}: {r['reason']}" for r in doc["regions"] if r["status"] != "scanned"]
+    out += [f"function {f['arn'] or f['name']}: {f['reason']}" for f in doc["functions"] if f["status"] == "failed"]
+    out += [f"layer {lr['arn']}: {lr.get('reason', '')}" for lr in doc["layers"] if lr["status"] == "failed"]
+    return out
 
 
 def aws_error_line(exc: BaseException, kw: dict) -> str:

@@ -108,7 +108,7 @@ class Output:
     path: str | None
     tty: bool
     color: bool
-    width: int
+    width: int | None
 
     def write(self, text: str) -> None:
         if self.path and self.path != "-":
@@ -133,7 +133,7 @@ def resolve_output(kind: str, fmt: str | None, path: str | None, no_color: bool 
         chosen = (report.from_path(path, kind) if not to_stdout else None) or default or ("table" if tty else "json")
     report.get(chosen, kind)  # raises for a format this kind of report has not
     color = tty and not no_color and not os.environ.get("NO_COLOR")
-    width = shutil.get_terminal_size((120, 40)).columns if tty else 120
+    width = shutil.get_terminal_size((120, 40)).columns if tty else None  # a file or a pipe: never wrapped
     return Output(chosen, path, tty, color, width)
 
 

@@ -56,7 +56,12 @@ def b64_to_hex(b64: str) -> str:
 
 
 class Progress:
-    """Progress reporting: a rich bar on a terminal, plain log lines in CI, nothing when quiet."""
+    """Progress reporting: a rich bar on a terminal, plain log lines in CI, nothing when quiet.
+
+    Several units of work (accounts, regions) may run at once: each ``start`` adds its items to one
+    running total and each ``stop`` ends one unit; the bar goes when the last unit ends, so the
+    count never runs past its total and no bar is left behind.
+    """
 
     def __init__(self, mode: str = "log", stream=None):
         import sys
@@ -66,42 +71,54 @@ class Progress:
         self._bar = None
         self._task = None
         self._lock = threading.Lock()
+        self._active = 0
         self.done = 0
         self.total = 0
 
     def start(self, total: int, what: str) -> None:
-        self.total, self.done = total, 0
-        if self.mode == "bar":
-            from rich.progress import Progress as RichProgress
+        with self._lock:
+            self._active += 1
+            self.total += total
+            if self.mode == "bar":
+                if self._bar is None:
+                    from rich.progress import Progress as RichProgress
 
-            self._bar = RichProgress(transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task(what, total=total)
-        elif self.mode == "log":
-            self.log(f"{what}: {total}")
+                    self._bar = RichProgress(transient=True)
+                    self._bar.start()
+                    self._task = self._bar.add_task(what, total=self.total)
+                else:
+                    self._bar.update(self._task, total=self.total)
+            elif self.mode == "log" and total:
+                self._print(f"{what}: {total} more ({self.done}/{self.total} done)")
 
     def advance(self, label: str = "") -> None:
         with self._lock:
-            self.done += 1
+            self.done = min(self.done + 1, self.total)
             if self._bar is not None:
-                self._bar.advance(self._task)
+                self._bar.update(self._task, completed=self.done)
             elif self.mode == "log" and (self.done == self.total or self.done % 25 == 0):
-                self.log(f"  {self.done}/{self.total} done")
+                self._print(f"  {self.done}/{self.total} done")
 
     def log(self, msg: str) -> None:
         if self.mode == "quiet":
             return
-        from ..report.cyclonedx import clean
+        with self._lock:
+            self._print(msg)
+
+    def _print(self, msg: str) -> None:
+        from ..report.text import neutralize
 
         if self._bar is not None:
-            self._bar.console.print(clean(msg))
+            self._bar.console.print(neutralize(msg, multiline=False), markup=False, highlight=False)
         else:
-            print(f"pkgscan: {clean(msg)}", file=self.stream, flush=True)
+            print(f"pkgscan: {neutralize(msg, multiline=False)}", file=self.stream, flush=True)
 
     def stop(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
+        with self._lock:
+            self._active = max(0, self._active - 1)
+            if self._active == 0 and self._bar is not None:
+                self._bar.stop()
+                self._bar = None
 
 
 @dataclass

@@ -35,7 +35,8 @@ class Report:
 @dataclass(frozen=True)
 class RenderOptions:
     spec_version: str = "1.6"
-    width: int = 120
+    #: terminal columns; None: no limit (a file or a pipe)
+    width: int | None = 120
     color: bool = False
     #: SBOM metadata (the root component and the document's identity)
     name: str | None = None

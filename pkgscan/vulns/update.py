@@ -14,6 +14,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import requests
 
@@ -91,7 +92,10 @@ def _download(http: requests.Session, url: str, dest: Path, etag: str, last_modi
 
 def update(db_dir: str | os.PathLike[str] | None = None, base_url: str = DEFAULT_BASE,
            ecosystems: tuple[str, ...] = ECOSYSTEMS, timeout: float = 120.0,
-           http: requests.Session | None = None, backoff: float = 0.5) -> list[UpdateResult]:
+           http: requests.Session | None = None, backoff: float = 0.5,
+           progress: Callable[[str], None] | None = None) -> list[UpdateResult]:
+    """Fetch and import each ecosystem's export; ``progress`` hears one line per step."""
+    say = progress or (lambda _msg: None)
     db_dir = Path(db_dir) if db_dir else default_db_dir()
     db_dir.mkdir(parents=True, exist_ok=True)
     http = http or make_session()
@@ -104,11 +108,13 @@ def update(db_dir: str | os.PathLike[str] | None = None, base_url: str = DEFAULT
             fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".zip", dir=db_dir)
             os.close(fd)
             try:
+                say(f"{eco}: downloading {url}")
                 got = _download(http, url, Path(tmp), prev[0], prev[1], timeout, backoff=backoff)
                 if got is None:
                     results.append(UpdateResult(eco, "not-modified"))
                     continue
                 etag, last_modified, size = got
+                say(f"{eco}: importing {size} bytes")
                 report = import_path(w, tmp, origin=origin, replace=True)
                 if report.unreadable:  # any member that cannot be read means the download is corrupt
                     bad = dict(report.skipped)
