@@ -121,9 +121,10 @@ def sbom(path: str, fmt: str | None, output: str | None, spec_version: str, layo
 @click.option("--layout", type=click.Choice(["function", "layer"]), help="Override the detected layout.")
 @click.option("--spec-version", type=click.Choice(["1.4", "1.5", "1.6"]), default="1.6", show_default=True,
               help="CycloneDX version for the cyclonedx-* formats.")
+@click.option("--no-vulns", is_flag=True, help="Inventory only: list the packages, match nothing (no database needed).")
 @verbosity_options
-def scan(path: str, fmt: str | None, output: str | None, layout: str | None, spec_version: str, quiet: bool,
-         verbose: int, no_color: bool, **kw) -> None:
+def scan(path: str, fmt: str | None, output: str | None, layout: str | None, spec_version: str, no_vulns: bool,
+         quiet: bool, verbose: int, no_color: bool, **kw) -> None:
     """Inventory a package and match it against OSV advisories.
 
     Exit codes: 0 no finding at or above --fail-on; 1 there is one; 2 usage or input error.
@@ -133,6 +134,13 @@ def scan(path: str, fmt: str | None, output: str | None, layout: str | None, spe
     from .vulns import policy
 
     try:
+        if no_vulns:  # the package list (an SBOM report): no checker, no database
+            out = resolve_output(SBOM, fmt, output, no_color, default=None if output or fmt else
+                                 ("table" if sys.stdout.isatty() else "cyclonedx-json"))
+            inv = scan_path(path, layout=layout)
+            out.write(_render(Report(SBOM, scan=inv), out, spec_version=spec_version))
+            _report_notices(inv, quiet, verbose)
+            sys.exit(EXIT_OK)
         out = resolve_output(SCAN, fmt, output, no_color)
         checker = Checker(check_options_from(kw))
         inv = scan_path(path, layout=layout)

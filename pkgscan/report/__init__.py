@@ -94,7 +94,7 @@ def _spdx(report: Report, options: RenderOptions) -> str:
 
 
 FORMATS: tuple[Format, ...] = (
-    Format("table", frozenset({SCAN, LIVE, DIFF}), (".txt",), _table, "a table for people"),
+    Format("table", frozenset({SCAN, LIVE, DIFF, SBOM}), (".txt",), _table, "a table for people"),
     Format("json", frozenset({SCAN, LIVE, DIFF}), (".json",), _json, "pkgscan's versioned JSON"),
     Format("sarif", frozenset({SCAN, LIVE}), (".sarif", ".sarif.json"), _sarif, "SARIF 2.1.0 (code scanning)"),
     Format("markdown", frozenset({SCAN, LIVE, DIFF}), (".md", ".markdown"), _markdown, "CI step summaries"),

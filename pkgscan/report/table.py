@@ -110,7 +110,9 @@ def summary_line(result: ScanResult) -> Text:
     """"3 vulnerabilities (1 critical, 2 high) in 2 of 8 packages; 1 suppressed"."""
     c = counts(result)
     text = Text()
-    if c["active"] == 0:
+    if c["components"] == 0:
+        text.append("No packages found: nothing was checked for vulnerabilities", style="bold yellow")
+    elif c["active"] == 0:
         text.append(f"No known vulnerabilities in {c['components']} packages", style="bold green")
     else:
         noun = "vulnerability" if c["active"] == 1 else "vulnerabilities"
@@ -256,9 +258,36 @@ def _print(renderables: list, width: int | None, color: bool) -> str:
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
 
 
-def render_report(report, options) -> str:
-    from . import DIFF, LIVE
+def render_packages(inv, *, width: int | None = 120, color: bool = False) -> str:
+    """The inventory as a list of packages (``pkgscan sbom -f table``, ``scan --no-vulns``)."""
+    art = inv.artifact
+    n = len(inv.components)
+    header = Text(f"pkgscan: {single_line(art.name)}", style="bold")
+    header.append(f" ({single_line(art.layout)}, {n} package{'' if n == 1 else 's'})", style="dim")
+    out: list = [header]
+    if inv.components:
+        cols = [Col("Package", "id"), Col("Version", "id"), Col("Type", "id", 2), Col("Confidence", "id", 3),
+                Col("Location", "path", 1)]
+        rows = []
+        for c in inv.components:
+            loc = c.occurrences[0].location if c.occurrences else ""
+            more = f" +{len(c.occurrences) - 1}" if len(c.occurrences) > 1 else ""
+            rows.append([Text(single_line(c.name)), Text(single_line(c.version) or "(unknown)"), Text(c.ecosystem),
+                         Text(f"{c.confidence:.2f}"), Text(single_line(loc) + more)])
+        t, dropped = layout.table(cols, rows, width)
+        out += [Text(""), t]
+        if dropped:
+            out.append(Text(f"(not shown at this width: {', '.join(dropped)})", style="dim"))
+    else:
+        out += [Text(""), Text("No packages found: nothing identifiable was installed in it", style="yellow")]
+    return _print(out, width, color)
 
+
+def render_report(report, options) -> str:
+    from . import DIFF, LIVE, SBOM
+
+    if report.kind == SBOM:
+        return render_packages(report.scan, width=options.width, color=options.color)
     if report.kind == LIVE:
         return render_live(report.live, width=options.width, scan=report.scan, color=options.color)
     if report.kind == DIFF:
