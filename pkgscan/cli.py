@@ -164,29 +164,41 @@ def scan(path: str, fmt: str | None, output: str | None, layout: str | None, spe
 
 
 @main.command()
-@click.argument("old", type=click.Path(exists=True, dir_okay=False))
-@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.argument("old", type=click.Path(exists=True))
+@click.argument("new", type=click.Path(exists=True))
 @output_options(DIFF, default="table")
 @fail_on_option("--fail-on-new", "a vulnerability introduced is")
 @click.option("--no-color", is_flag=True, help="No colors (also when NO_COLOR is set).")
 def diff(old: str, new: str, fmt: str | None, output: str | None, fail_on: str | None, no_color: bool) -> None:
-    """Compare two SBOMs (CycloneDX or SPDX JSON) or two scan JSON reports.
+    """Compare two SBOMs (CycloneDX or SPDX JSON), two scan JSON reports, or two live results
+    (summary.json or --out-dir directories: drift between account scans).
 
-    Components added, removed and changed; vulnerabilities introduced and fixed.
-    Exit codes: 0, 1 (--fail-on-new), 2 error.
+    SBOMs and reports: components added, removed and changed; vulnerabilities introduced and fixed.
+    Live results: functions added and removed, runtime, code, layer and signing changes, new and
+    fixed vulnerabilities.  Exit codes: 0, 1 (--fail-on-new), 2 error.
     """
     from . import diff as d
+    from .diff import fleet
     from .report import Report
 
     try:
         out = resolve_output(DIFF, fmt, output, no_color, default="table")
-        result = d.diff(d.load_side(old), d.load_side(new))
+        kinds = (fleet.is_fleet(old), fleet.is_fleet(new))
+        if any(kinds):
+            if not all(kinds):
+                raise PkgscanError("compare live results with live results (summary.json or --out-dir), "
+                                   "and SBOMs or reports with each other")
+            result = fleet.diff_fleets(fleet.load_fleet(old), fleet.load_fleet(new), old, new)
+            code = fleet.gate_fleet(result, fail_on)
+        else:
+            result = d.diff(d.load_side(old), d.load_side(new))
+            code = d.gate(result, fail_on)
         text = _render(Report(DIFF, diff=result), out)
     except (PkgscanError, ValueError) as exc:
         fail(str(exc))
         return
     out.write(text)
-    sys.exit(d.gate(result, fail_on))
+    sys.exit(code)
 
 
 @main.group()

@@ -191,7 +191,7 @@ def render_report(report, options) -> str:
     if report.kind == LIVE:
         return json.dumps(report.live, indent=2, sort_keys=True) + "\n"
     if report.kind == DIFF:
-        from ..diff import render_json
+        from ..diff import fleet, render_json
 
-        return render_json(report.diff)
+        return (fleet.render_json if isinstance(report.diff, fleet.FleetDiff) else render_json)(report.diff)
     return render(report.scan)

@@ -178,7 +178,7 @@ def render_report(report, options) -> str:
     if report.kind == LIVE:
         return render_live(report.live)
     if report.kind == DIFF:
-        from ..diff import render_markdown
+        from ..diff import fleet, render_markdown
 
-        return render_markdown(report.diff)
+        return (fleet.render_markdown if isinstance(report.diff, fleet.FleetDiff) else render_markdown)(report.diff)
     return render(report.scan)

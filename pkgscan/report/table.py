@@ -291,9 +291,9 @@ def render_report(report, options) -> str:
     if report.kind == LIVE:
         return render_live(report.live, width=options.width, scan=report.scan, color=options.color)
     if report.kind == DIFF:
-        from ..diff import render_text
+        from ..diff import fleet, render_text
 
-        return render_text(report.diff)
+        return (fleet.render_text if isinstance(report.diff, fleet.FleetDiff) else render_text)(report.diff)
     return render(report.scan, width=options.width, color=options.color)
 
 
