@@ -69,7 +69,8 @@ def test_java_places_the_class_loader_never_reads():
     fn = inv(comp("maven", LOG4J, "2.14.1", f"lib/sub/log4j-core-2.14.1.jar!/{POM}"),  # not lib/*.jar
              comp("maven", "com.example:app", "1.0",
                   "app.jar!/BOOT-INF/lib/x-1.0.jar!/META-INF/maven/com.example/app/pom.properties"),  # nested jar
-             comp("maven", "com.example:root", "1.0", "root-1.0.jar!/META-INF/maven/com.example/root/pom.properties"))
+             comp("maven", "com.example:root", "1.0", "root-1.0.jar!/META-INF/maven/com.example/root/pom.properties"),
+             comp("maven", "com.example:loose", "1.0", "conf/META-INF/maven/com.example/loose/pom.properties"))
     layer = inv(comp("maven", LOG4J, "2.17.1", f"java/log4j-core-2.17.1.jar!/{POM}"), layout="layer")  # not java/lib
     view = effective_view("java21", fn, [(L1, layer)])
     assert {c.status for c in view.copies} == {"not-on-path"}

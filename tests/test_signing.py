@@ -575,19 +575,22 @@ def test_concurrent_lookups_call_aws_once(stubs):
     signer.add_response("get_signing_profile", profile_response())
     signer.add_response("describe_signing_job", job_response())
     lookup = stubs.lookup()
-    barrier = threading.Barrier(16)
     results = []
 
-    def work(i):
+    def work(barrier, fetch):
         barrier.wait()
-        results.append(lookup.profile(PROFILE_ARN) if i % 2 else lookup.job(JOB_ARN))
+        results.append(fetch())
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not any(isinstance(r, Unknown) for r in results)
+    # 16 threads at once for the profile, then 16 for the job: the Stubber answers in a fixed order,
+    # so the two operations must not race each other (that made this test flaky)
+    for fetch in (lambda: lookup.profile(PROFILE_ARN), lambda: lookup.job(JOB_ARN)):
+        barrier = threading.Barrier(16)
+        threads = [threading.Thread(target=work, args=(barrier, fetch)) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(results) == 32 and not any(isinstance(r, Unknown) for r in results)
     assert len({id(r) for r in results}) == 2
     stubs.assert_done()
     assert stubs.factory_calls == [("signer", REGION)]

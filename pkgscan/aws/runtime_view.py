@@ -165,8 +165,9 @@ def _java_slot(location: str, from_layer: bool) -> tuple[tuple[int, str], str]:
     if len(parts) > 2:  # a jar inside a jar: the class loader does not open it
         return (NOT_ON_PATH, ""), f"{base}/{'!/'.join(parts[:-1])}"
     jar = parts[0] if len(parts) == 2 or location.endswith(".jar") else None
-    if jar is None:  # metadata loose in the zip: classes under /var/task (a layer's /opt is not searched)
-        return ((NOT_ON_PATH, "") if from_layer else (0, "")), base
+    if jar is None:  # metadata loose in the zip: the function's classes if it is /var/task/META-INF/...
+        on_path = not from_layer and location.startswith("META-INF/")  # a layer's /opt is not searched
+        return ((0, ""), base) if on_path else ((NOT_ON_PATH, ""), f"{base}/{location.rpartition('/')[0]}".rstrip("/"))
     folder, _, file = jar.rpartition("/")
     if folder == ("java/lib" if from_layer else "lib"):
         return (2 if from_layer else 1, file), f"{base}/{jar}"
