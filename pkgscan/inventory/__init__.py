@@ -7,8 +7,10 @@ from .layout import detect_layout
 from .locks import LockfileCataloger
 from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
+from .rpm import RpmDbCataloger
 
-CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger())
+CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
+                                     RpmDbCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:
