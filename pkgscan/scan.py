@@ -71,6 +71,24 @@ def scan_path(path: str | os.PathLike[str], layout: str | None = None, limits: L
         return scan_tree(tree, p.resolve().name or str(p), str(p), layout)
 
 
+def _in_osv(ecosystem: str) -> bool:
+    from . import ecosystems
+
+    return bool(ecosystems.get(ecosystem).osv)
+
+
+def unmatched_warnings(components) -> list[str]:
+    """Say which packages no advisory source covers (OSV has no Amazon Linux advisories)."""
+    from collections import Counter
+
+    counts = Counter(c.ecosystem for c in components if not _in_osv(c.ecosystem))
+    out = []
+    for eco, n in sorted(counts.items()):
+        what = "Amazon Linux OS packages (rpm)" if eco == "rpm" else f"{eco} packages"
+        out.append(f"OSV publishes no advisories for {what}: {n} were inventoried but not checked for vulnerabilities")
+    return out
+
+
 def vulnerability_sources(*, db_dir: str | os.PathLike[str] | None = None, osv_api: str | None = None,
                           pypi: bool = False, pypi_url: str | None = None, cache_dir: str | os.PathLike[str] | None = None):
     """The sources a scan asks: the offline database (default) or the OSV API, plus PyPI optionally.
@@ -126,8 +144,9 @@ def scan_vulnerabilities(inv: Inventory, sources, database=None, *, include_with
         from .vulns.osv import osv_ecosystem
 
         known = {eco for eco, count, _m in database.ecosystems if count}
-        for eco in sorted({osv_ecosystem(c.ecosystem) for c in inv.components} - known):
+        for eco in sorted({osv_ecosystem(c.ecosystem) for c in inv.components if _in_osv(c.ecosystem)} - known):
             warnings.append(f"the advisory database has no {eco} advisories: {eco} packages were not checked")
+    warnings.extend(unmatched_warnings(inv.components))
     findings = match(inv, sources, include_withdrawn=include_withdrawn)
     for src in sources:  # e.g. packages PyPI does not know
         warnings.extend(getattr(src, "warnings", ()))

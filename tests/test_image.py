@@ -317,3 +317,25 @@ def test_cli_sbom_and_scan_accept_an_image(tmp_path, amd64_image):
     purls = {c.get("purl") for c in bom["components"]}
     assert "pkg:rpm/amazon/openssl-libs@3.0.8-1.amzn2023.0.12?arch=x86_64&epoch=1" in purls
     assert "pkg:pypi/jinja2@2.10" in purls and "pkg:pypi/pyyaml@5.4" not in purls
+
+
+@pytest.fixture(scope="module")
+def pypi_db(tmp_path_factory):
+    from pkgscan.vulns.store import import_path, writer
+
+    d = tmp_path_factory.mktemp("db")
+    with writer(d) as w:
+        import_path(w, SAMPLES / "advisories" / "PyPI-all.zip")
+    return d
+
+
+def test_scan_of_an_image_matches_pypi_and_says_rpms_were_not_checked(tmp_path, amd64_image, pypi_db):
+    from pkgscan.scan import scan_vulnerabilities, vulnerability_sources
+
+    inv = scan_path(oi.write_oci_layout(amd64_image, tmp_path / "img"))
+    sources, info = vulnerability_sources(db_dir=pypi_db)
+    res = scan_vulnerabilities(inv, sources, info, max_db_age_days=None)
+    vulnerable = {f.component.name for f in res.findings}
+    assert "jinja2" in vulnerable and "pyyaml" not in vulnerable
+    assert not any(f.component.ecosystem == "rpm" for f in res.findings)
+    assert any("Amazon Linux" in w and "not checked" in w for w in res.warnings)

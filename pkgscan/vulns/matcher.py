@@ -12,6 +12,7 @@ from typing import Iterable, Protocol, Sequence
 
 from ..model import Component, Inventory
 from .model import Finding
+from .. import ecosystems
 from .osv import AffectedEntry, affected_entries, aliases, normalize_name, osv_ecosystem
 from .severity import is_malicious, severity_of
 from .versions import sort_key
@@ -210,7 +211,9 @@ def match(inventory: Inventory, sources: Sequence[VulnerabilitySource], include_
 
 
 def _match(inventory: Inventory, sources: Sequence[VulnerabilitySource], include_withdrawn: bool) -> list[Finding]:
-    keys = sorted({package_key(c) for c in inventory.components})
+    # ecosystems OSV publishes nothing for (rpm: Amazon Linux) are not matched (the scan warns)
+    matchable = [c for c in inventory.components if ecosystems.get(c.ecosystem).osv]
+    keys = sorted({package_key(c) for c in matchable})
     merged: dict[PackageKey, dict[str, dict]] = defaultdict(dict)
     for source in sources:
         for k, recs in source.query(keys).items():
@@ -230,7 +233,7 @@ def _match(inventory: Inventory, sources: Sequence[VulnerabilitySource], include
                 context[pk].setdefault(r["id"], r)
     findings: list[Finding] = []
     memo: dict = {}
-    for c in inventory.components:
+    for c in matchable:
         k = package_key(c)
         recs = list(merged.get(k, {}).values())
         if recs:
