@@ -280,8 +280,10 @@ def normalize(raw: str) -> tuple[str | None, str | None]:
 
 
 def index_tar(fh: BinaryIO, keep: Callable[[str], bool], limits: TarLimits = TarLimits(),
-              hash_input: bool = False, label: str = "") -> TarIndex:
-    """Index the tar read from ``fh`` (gzip or plain) in one pass; never raises for bad input."""
+              hash_input: bool = False, label: str = "", record: Callable[[str], bool] | None = None) -> TarIndex:
+    """Index the tar read from ``fh`` (gzip or plain) in one pass; never raises for bad input.
+
+    ``record(path)``: which entries to list (default all); whiteouts are always listed."""
     idx = TarIndex()
     hasher = hashlib.sha256() if hash_input else None
     notes = idx.notices
@@ -291,6 +293,8 @@ def index_tar(fh: BinaryIO, keep: Callable[[str], bool], limits: TarLimits = Tar
         stream = _Stream(fh, limits, hasher)
         idx.compression = stream.compression
         _walk(stream, idx, keep, limits, where)
+        if record is not None:
+            idx.entries = {p: e for p, e in idx.entries.items() if record(p)}
         stream.drain()
     except TarStreamError as exc:
         idx.unreadable = f"{where}{exc}"

@@ -25,6 +25,16 @@ RPMDB_PATHS = ("var/lib/rpm/rpmdb.sqlite", "usr/lib/sysimage/rpm/rpmdb.sqlite", 
 _NOTED_LINK_ROOTS = ("var/task", "opt")
 
 
+#: directories above the roots: replacing one (by a link, a file, a whiteout) hides what is below
+ROOT_ANCESTORS = frozenset({"var", "var/lib", "var/lib/rpm", "usr", "usr/lib", "usr/lib/sysimage",
+                            "usr/lib/sysimage/rpm"})
+
+
+def recorded(path: str) -> bool:
+    """Entries a layer index keeps listed (the rest of the image's file system is not needed)."""
+    return path in ROOT_ANCESTORS or in_scope(path)
+
+
 def in_scope(path: str, roots: tuple[str, ...] = ROOTS) -> bool:
     if path in RPMDB_PATHS:
         return True
@@ -196,7 +206,7 @@ def index_layers(sources: list[LayerSource], keep: Callable[[str], bool], tar_li
             idx.notices.append(Notice("layer-unreadable", src.digest, f"cannot open: {exc}"))
             return idx
         with fh:
-            idx = index_tar(fh, keep, tar_limits, hash_input=bool(src.verify), label=src.digest)
+            idx = index_tar(fh, keep, tar_limits, hash_input=bool(src.verify), label=src.digest, record=recorded)
         if src.verify and idx.sha256 and idx.sha256 != src.verify and not idx.unreadable:
             idx.unreadable = f"{src.digest}: content does not match its digest (got sha256:{idx.sha256})"
             idx.notices.append(Notice("digest-mismatch", src.digest, "layer content does not match its digest", True))
