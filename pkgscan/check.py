@@ -88,6 +88,19 @@ def _age_days(modified: str, now: datetime) -> float | None:
     return (now - ts).total_seconds() / 86400
 
 
+def unmatched_warnings(components) -> list[str]:
+    """Say which packages no advisory source covers (OSV has no Amazon Linux advisories)."""
+    from collections import Counter
+
+    counts = Counter(c.ecosystem for c in components
+                     if (ecosystems.find(c.ecosystem) is None or ecosystems.find(c.ecosystem).osv is None))
+    out = []
+    for eco, n in sorted(counts.items()):
+        what = "Amazon Linux OS packages (rpm)" if eco == "rpm" else f"{eco} packages"
+        out.append(f"OSV publishes no advisories for {what}: {n} were inventoried but not checked for vulnerabilities")
+    return out
+
+
 class Checker:
     """Vulnerability matching, policy and warnings, configured once and used for every artifact."""
 
@@ -127,16 +140,10 @@ class Checker:
         """What the user must hear about the data behind the findings, for the ecosystems scanned:
         a stale database (per ecosystem), an ecosystem with no advisories, packages OSV does not
         cover, and what the sources themselves reported."""
-        keys = sorted({c.ecosystem for inv in inventories for c in inv.components})
-        out: list[str] = []
-        covered: list[str] = []
-        for key in keys:
-            eco = ecosystems.find(key)
-            if eco is None or eco.osv is None:
-                out.append(f"OSV publishes no advisories for {key} packages: they are inventoried but were not "
-                           "checked for vulnerabilities")
-            else:
-                covered.append(eco.osv)
+        components = [c for inv in inventories for c in inv.components]
+        out: list[str] = unmatched_warnings(components)
+        covered = sorted({eco.osv for eco in map(ecosystems.find, {c.ecosystem for c in components})
+                          if eco is not None and eco.osv})
         db = self.database
         if db is not None and db.ecosystems:
             known = {eco: (count, modified) for eco, count, modified in db.ecosystems if count}

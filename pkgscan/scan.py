@@ -27,12 +27,14 @@ def scan_tree(tree: Tree, name: str, path: str = "", layout: str | None = None, 
     """Inventory an already-open Tree (a zip or a directory)."""
     if layout not in (None, FUNCTION, LAYER):
         raise InputError(f"unknown layout {layout!r}: use 'function' or 'layer'")
-    layout = layout or detect_layout(tree.paths)
+    layout = layout or (FUNCTION if tree.kind == "image" else detect_layout(tree.paths))
     result = catalog(tree)
+    if tree.kind == "image" and not sha256:  # a container image: its manifest digest
+        sha256 = getattr(getattr(tree, "info", None), "manifest_digest", "").partition(":")[2]
     artifact = Artifact(
         name=name,
         path=path,
-        kind="zip" if isinstance(tree, ZipTree) else "directory",
+        kind=tree.kind if tree.kind in ("zip", "image") else "directory",
         layout=layout,
         sha256=sha256,
         size=size,

@@ -547,7 +547,7 @@ def test_full_scenario_matches_manifest(aws_account):
         "untrusted-publisher": 1, "cross-account-unverified": 1})
     assert {f.runtime_verdict for f in latest if f.runtime} == {"deprecated", "supported"}
     assert {"python3.7", "python3.8", "nodejs14.x", "python3.12"} <= {f.runtime for f in latest}
-    assert [f.reason for f in latest if f.package_type == "Image"] == ["container-image"] * 2
+    assert [f.expected_status for f in latest if f.package_type == "Image"] == ["scanned"] * 2
     assert len({l.layer_name for l in m.layers}) == 21 and len(m.layers) >= 40
     assert any(l.signing_job_arn for l in m.layers)
     assert len(m.organization_accounts) == 25

@@ -151,7 +151,8 @@ def test_checker_warns_per_ecosystem_scanned(db):
     assert not any("npm" in w for w in warnings)  # not scanned here: not warned about
     rpm = Inventory(Artifact("img", "", "image", "function"),
                     (Component("rpm", "openssl", "1:3.0.8-1.amzn2023", "pkg:rpm/amazon/openssl@1:3.0.8-1.amzn2023"),))
-    assert any("OSV publishes no advisories for rpm" in w for w in checker.warnings([rpm]))
+    assert any("OSV publishes no advisories for Amazon Linux OS packages (rpm): 1 were inventoried" in w
+               for w in checker.warnings([rpm]))
     assert checker.match(rpm) == ()  # inventoried, never matched as another ecosystem
 
 

@@ -334,6 +334,12 @@ class DirTree(Tree):
 def open_tree(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> Tree:
     """Open a zip file or a directory as a Tree; raises InputError for anything else."""
     p = Path(path)
+    # container images: an OCI image layout directory or a `docker save` tarball (pkgscan.image)
+    from ..image.local import open_image
+
+    image = open_image(p, limits)
+    if image is not None:
+        return image
     if p.is_dir():
         return DirTree(p, limits)
     if not p.exists():

@@ -205,8 +205,8 @@ def combined_inventory(fr: FunctionResult, result: AccountResult) -> Inventory:
     """The function's code and its layers as one inventory, each occurrence saying where it lives."""
     parts: list[tuple[str, str | None, Inventory]] = []
     fn_inv = result.inventories.get(fr.inventory_sha256)
-    if fn_inv is not None:
-        parts.append(("/var/task/", "function", fn_inv))
+    if fn_inv is not None:  # an image's paths are from the image root ("var/task/...", "opt/...")
+        parts.append(("/" if fr.package_type == "Image" else "/var/task/", "function", fn_inv))
     by_arn = {lr.arn: lr for lr in result.layers}
     for arn in fr.layers:
         lr = by_arn.get(arn)

@@ -159,6 +159,9 @@ class LambdaScanner:
         self.stats = defaultdict(int)
         self.function_filter = None
         self.tag_filter: tuple = ()
+        from .ecr import EcrImages  # container-image functions: blobs shared by every account of the run
+
+        self.images = EcrImages(self.downloader, stats=self.stats, stats_lock=self._lock)
         self._signing = None
         if self.opt.verify_signing:
             from .signing import SigningLookup
@@ -341,16 +344,10 @@ class LambdaScanner:
 
     def _function(self, config: dict, region: str, base: dict) -> FunctionResult:
         runtime_verdict = self._runtime_verdict(base["runtime"], base["package_type"])
-        if base["package_type"] == "Image":
-            lam = self.ctx.client("lambda", region)
-            image_uri = resolved = ""
-            try:
-                code = lam.get_function(FunctionName=base["arn"]).get("Code", {})
-                image_uri, resolved = code.get("ImageUri", ""), code.get("ResolvedImageUri", "")
-            except (ClientError, BotoCoreError):
-                pass
-            return FunctionResult(**base, status=SKIPPED, reason="not scanned: container image",
-                                  image_uri=image_uri, resolved_image_uri=resolved, runtime_verdict=runtime_verdict)
+        if base["package_type"] == "Image":  # container images: pkgscan.aws.ecr
+            from .ecr import scan_image_function
+
+            return scan_image_function(self, config, region, base, runtime_verdict)
         lam = self.ctx.client("lambda", region)
         qualified = base["arn"]
 
@@ -513,8 +510,11 @@ class LambdaScanner:
             inventories = dict(self._inventories)
             stats = dict(self.stats)
         calls = self.ctx.call_counts()
-        result.inventories = {k.split(".")[0] + ("" if k.endswith(".function") else ".layer"): v
+        result.inventories = {k.split(".")[0] + ("" if k.endswith((".function", ".image")) else ".layer"): v
                               for k, v in inventories.items()}
+        from .ecr import image_warnings
+
+        result.warnings.extend(w for w in image_warnings(inventories) if w not in result.warnings)
         result.stats = {
             **stats,
             "api_calls": calls,

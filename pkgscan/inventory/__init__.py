@@ -10,11 +10,12 @@ from .layout import detect_layout
 from .locks import LockfileCataloger
 from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
+from .rpm import RpmDbCataloger
 from .ruby import RubyGemsCataloger
 
 CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
                                      JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger(),
-                                     GoBinaryCataloger())
+                                     GoBinaryCataloger(), RpmDbCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:

@@ -21,6 +21,11 @@ def make_purl(ecosystem: str, name: str, version: str) -> str:
     return ecosystems.get(ecosystem).make_purl(name, version)
 
 
+def _installed_purl(c: Installed) -> str:
+    arch = dict(c.properties).get("pkgscan:rpm:arch", "") if c.ecosystem == ecosystems.RPM else ""
+    return ecosystems.rpm_purl(c.name, c.version, arch) if arch else make_purl(c.ecosystem, c.name, c.version)
+
+
 def same_version(ecosystem: str, a: str, b: str) -> bool:
     """Equal versions as the ecosystem means it (PEP 440: "2018.04.16" == "2018.4.16")."""
     return ecosystems.get(ecosystem).same_version(a, b)
@@ -139,7 +144,7 @@ def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -
     rec = _Reconciler(installed)
     rec.run(sorted(result.lockfiles, key=lambda lf: lf.path))
 
-    purl_of = {id(c): make_purl(c.ecosystem, c.name, c.version) for c in installed}
+    purl_of = {id(c): _installed_purl(c) for c in installed}
     groups: dict[str, list[Installed]] = defaultdict(list)
     for c in installed:
         groups[purl_of[id(c)]].append(c)

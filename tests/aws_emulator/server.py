@@ -237,6 +237,9 @@ class Emulator:
         self.downloads = Downloads(self, url_expires)
         self.signer = SignerService(self)
         self.lambda_ = LambdaService(self)
+        from .ecr_api import EcrService  # container images (tests/aws_emulator/ecr_api.py)
+
+        self.ecr = EcrService(self)
         #: IAM allow-list (fnmatch patterns like "lambda:Get*"); None allows everything.
         self.allowed_actions: set[str] | None = None
         self._moto = None
@@ -523,6 +526,9 @@ class Emulator:
             if info.service == "lambda" and self.lambda_.handles(info.operation):
                 call.handled_by = "emulator"
                 status, rheaders, rbody = self.lambda_.handle(info)
+            elif info.service == "ecr" and self.ecr.handles(info.operation):
+                call.handled_by = "emulator"
+                status, rheaders, rbody = self.ecr.handle(info)
             elif info.service == "signer":
                 call.handled_by = "emulator"
                 status, rheaders, rbody = self.signer.handle(info)
