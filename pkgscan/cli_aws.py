@@ -12,6 +12,7 @@ import click
 from .cli_options import (EXIT_INCOMPLETE, check_options, check_options_from, fail, gate_line, one_line, output_options,
                           resolve_output, verbosity_options, warn)
 from .errors import PkgscanError
+from . import report
 from .report import LIVE
 from .report.text import neutralize
 
@@ -309,9 +310,12 @@ def register_verify(main: click.Group) -> None:
     @click.option("--role-arn", help="Assume this role first.")
     @click.option("--external-id", help="External ID for --role-arn.")
     @click.option("--endpoint-url", help="AWS endpoint (emulators).")
-    @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
+                  show_default=True)
+    @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result here (default: stdout).")
     @_guard
-    def verify_cmd(sbom_path, path, function, qualifier, profile, region, role_arn, external_id, endpoint_url, fmt):
+    def verify_cmd(sbom_path, path, function, qualifier, profile, region, role_arn, external_id, endpoint_url, fmt,
+                   output):
         """Does the deployed code (or a zip) match the artifact an SBOM describes?
 
         The hash first; on a mismatch, the component differences.  Exit 0 match, 1 drift, 2 error.
@@ -339,11 +343,10 @@ def register_verify(main: click.Group) -> None:
                 from .diff import render_json
 
                 doc["component_diff"] = json.loads(render_json(result.component_diff))
-            sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+            text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
         else:
-            sys.stdout.write(f"{result.status}\n")
-            for r in result.reasons:
-                sys.stdout.write(f"  {neutralize(r, multiline=False)}\n")
+            text = f"{result.status}\n" + "".join(f"  {neutralize(r, multiline=False)}\n" for r in result.reasons)
             if result.component_diff is not None:
-                sys.stdout.write(render_text(result.component_diff))
+                text += render_text(result.component_diff)
+        resolve_output(report.DIFF, "json" if fmt.lower() == "json" else "table", output).write(text)
         sys.exit(result.exit_code)

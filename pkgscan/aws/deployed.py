@@ -7,6 +7,8 @@ asks for a fresh one (they expire after ten minutes).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import os
 from typing import Callable
 
@@ -37,7 +39,9 @@ def deployed_code(ctx: AwsContext, function: str, qualifier: str | None = None,
     def inventory() -> Inventory:
         got = (downloader or Downloader()).fetch(location, sha, function)
         try:
-            return scan_path(got.path, layout="function")
+            inv = scan_path(got.path, layout="function")
+            # the deployed function, not the temporary file it was downloaded to, is what was compared
+            return replace(inv, artifact=replace(inv.artifact, name=function, path=f"lambda:{function}"))
         finally:
             os.unlink(got.path)
 
