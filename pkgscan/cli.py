@@ -11,11 +11,9 @@ from datetime import datetime
 import click
 
 from . import __version__
-from .archive import DEFAULT_LIMITS
 from .ecosystems import osv_names
 from .errors import PkgscanError
 from .report import DIFF, SBOM, SCAN
-from .scan import scan_path
 
 from .cli_options import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_POLICY, check_options, check_options_from,  # noqa: F401
                           fail, fail_on_option, gate_line, one_line, output_options, resolve_output, verbosity_options, warn)
@@ -92,7 +90,9 @@ def sbom(path: str, fmt: str | None, output: str | None, spec_version: str, layo
          max_total_size: int | None, max_entries: int | None, validate: bool, quiet: bool, verbose: int,
          no_color: bool) -> None:
     """Write an SBOM of a Lambda function or layer (a zip or a directory): CycloneDX (default) or SPDX."""
+    from .archive import DEFAULT_LIMITS
     from .report import Report
+    from .scan import scan_path
 
     limits = DEFAULT_LIMITS.with_overrides(max_total_uncompressed=max_total_size, max_entries=max_entries)
     try:
@@ -131,6 +131,7 @@ def scan(path: str, fmt: str | None, output: str | None, layout: str | None, spe
     """
     from .check import Checker
     from .report import Report
+    from .scan import scan_path
     from .vulns import policy
 
     try:

@@ -14,7 +14,6 @@ from .cli_options import (EXIT_INCOMPLETE, check_options, check_options_from, fa
 from .errors import PkgscanError
 from . import report
 from .report import LIVE
-from .report.text import neutralize
 
 _fail = fail
 
@@ -345,7 +344,7 @@ def register_verify(main: click.Group) -> None:
                 doc["component_diff"] = json.loads(render_json(result.component_diff))
             text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
         else:
-            text = f"{result.status}\n" + "".join(f"  {neutralize(r, multiline=False)}\n" for r in result.reasons)
+            text = f"{result.status}\n" + "".join(f"  {one_line(r)}\n" for r in result.reasons)
             if result.component_diff is not None:
                 text += render_text(result.component_diff)
         resolve_output(report.DIFF, "json" if fmt.lower() == "json" else "table", output).write(text)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import click
 
 from . import report
-from .report.text import neutralize
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 FAIL_ON = ("low", "medium", "high", "critical", "any")
@@ -23,6 +22,8 @@ FAIL_ON = ("low", "medium", "high", "critical", "any")
 
 def one_line(text: object) -> str:
     """Package data in a message must not forge extra lines or escape sequences."""
+    from .report.text import neutralize
+
     return neutralize(str(text), multiline=False)
 
 
