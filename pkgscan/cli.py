@@ -221,7 +221,8 @@ def db_import(paths: tuple[str, ...], db_dir: str | None) -> None:
     try:
         with writer(db_dir) as w:
             for p in paths:
-                click.echo(f"pkgscan: importing {one_line(p)}", err=True)
+                if sys.stderr.isatty():  # progress for people; logs get the one result line per path
+                    click.echo(f"pkgscan: importing {one_line(p)}", err=True)
                 rep = import_path(w, p)
                 click.echo(f"{_one_line(p)}: {rep.imported} new, {rep.updated} updated, {rep.unchanged} unchanged, "
                            f"{len(rep.skipped)} skipped")
@@ -248,7 +249,8 @@ def db_update(db_dir: str | None, base_url: str | None, ecosystems: tuple[str, .
     try:
         results = upd.update(db_dir, base_url or upd.DEFAULT_BASE,
                              tuple(names[e.lower()] for e in ecosystems) if ecosystems else upd.ECOSYSTEMS,
-                             progress=lambda msg: click.echo(f"pkgscan: {one_line(msg)}", err=True))
+                             progress=(lambda msg: click.echo(f"pkgscan: {one_line(msg)}", err=True))
+                             if sys.stderr.isatty() else None)
     except (PkgscanError, OSError) as exc:
         _fail(str(exc))
         return
