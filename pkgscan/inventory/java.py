@@ -270,6 +270,24 @@ def parse_pom_xml(data: bytes) -> Pom | None:
     return pom
 
 
+_LICENSES_BLOCK = re.compile(rb"<licenses>(.*?)</licenses>", re.S)
+_LICENSE_NAME = re.compile(rb"<license>\s*(?:<!--.*?-->\s*)*<name>([^<]{1,300})</name>", re.S)
+
+
+def pom_licenses(data: bytes) -> tuple[str, ...]:
+    """The ``<licenses><license><name>`` of a pom.xml by a bounded scan (no XML parser, no entities);
+    the name as written, or its SPDX id where unambiguous."""
+    m = _LICENSES_BLOCK.search(data[:_MAX_POM_XML])
+    if not m:
+        return ()
+    names = (decode_text(n).strip() for n in _LICENSE_NAME.findall(m.group(1)))
+    return tuple(dict.fromkeys(_license(_xml_unescape(n)) for n in names if n))
+
+
+def _xml_unescape(s: str) -> str:
+    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+
+
 def _license(name: str) -> str:
     return _LICENSE_NAMES.get(name.lower(), scrub(name))
 
@@ -421,7 +439,11 @@ class JavaArchiveCataloger:
             ev = [Evidence("manifest-analysis", CONF_POM_PROPERTIES, tree.prefix + pp, "pom.properties")]
             licenses: tuple[str, ...] = ()
             location = tree.prefix + pp
-            if d in xml_by_dir:
+            if d in xml_by_dir and g and a and v:
+                # coordinates complete: the pom.xml only adds licences, read without an XML parse
+                data = tree.read_or_note(xml_by_dir[d], _MAX_POM_XML)
+                licenses = pom_licenses(data) if data is not None else ()
+            elif d in xml_by_dir:
                 pom = self._pom(tree, xml_by_dir[d])
                 if pom is not None:
                     licenses = pom.licenses
