@@ -374,7 +374,12 @@ class JavaArchiveCataloger:
         if nested is None:
             return self._filename_only(result, base, tree.prefix + path, root)
         with nested:
-            return self._archive(nested, base, root, result, lambda n: tree.notices.append(n), path)
+            try:
+                return self._archive(nested, base, root, result, lambda n: tree.notices.append(n), path)
+            except (RecursionError, MemoryError, ValueError, KeyError, IndexError, UnicodeError, OSError) as exc:
+                # a safety net: whatever a parser missed costs this jar's inner detail, never the scan
+                tree.notices.append(Notice("java-unreadable", path, f"archive not fully read: {type(exc).__name__}"))
+                return self._filename_only(result, base, tree.prefix + path, root)
 
     def _archive(self, jar: Tree, base: str, root: str, result: CatalogResult, note, path: str) -> int:
         """The contents of an opened jar: its own metadata, then the jars inside it."""
