@@ -358,3 +358,16 @@ def test_peer_fixture(peer, key, path, packages, tmp_path):
         assert all(o.location.startswith(f"lib/{name}") for o in c.occurrences)
     if not got:  # nothing identified: a notice says why
         assert inv.notices
+
+
+def test_unpacked_tree_identified_by_its_manifest(tmp_path):
+    """Classes at the zip root with only a MANIFEST.MF (no Maven metadata): title + version count;
+    a manifest that names nothing (Manifest-Version, Created-By) is no component and no noise."""
+    manifest = ("Manifest-Version: 1.0\nImplementation-Title: order-handler\nImplementation-Version: 2.0.1\n"
+                "Implementation-Vendor-Id: com.example.orders\n")
+    inv = scan_path(_lambda_zip(tmp_path, {"META-INF/MANIFEST.MF": manifest, "com/example/H.class": b"\xca\xfe\xba\xbe"}))
+    assert [(c.name, c.version) for c in inv.components] == [("com.example.orders:order-handler", "2.0.1")]
+    c = inv.components[0]
+    assert [(e.technique, e.confidence, e.location) for e in c.evidence] == [("manifest-analysis", 0.8, "META-INF/MANIFEST.MF")]
+    inv = scan_path(_lambda_zip(tmp_path, {"META-INF/MANIFEST.MF": "Manifest-Version: 1.0\nCreated-By: Maven\n"}, "b.zip"))
+    assert inv.components == () and not inv.notices
