@@ -31,7 +31,16 @@ case must give exactly what the peer asserts, except these known differences (as
   (scalibr's ``ExtractFromFilename``), as weaker, labelled evidence.
 * Licences: trivy's asserted licence names appear as given (``CDDL + GPLv2 with classpath
   exception``) or as SPDX ids where the name is unambiguous (``Apache-2.0``); only the packages are
-  compared.
+  compared.  trivy also takes licences from ``META-INF/LICENSE`` files and parent POMs, which
+  pkgscan does not read (jackson-*, commons-lang3 in ``maven.war`` have none here).
+* Locations: the peers write ``simple.jar/pom.properties`` (scalibr) or ``maven.war/WEB-INF/lib/x.jar``
+  (trivy); pkgscan writes the path inside the package with ``!/`` at each archive boundary
+  (``lib/simple.jar!/pom.properties``) and places a component found only by file name at the jar.
+  scalibr's ``not_jar`` / ``invalid_jar.jar`` "errors" are a ``nested-archive-unreadable`` notice
+  here (no component: their names carry no version); ``empty.jar`` a ``java-unidentified`` notice.
+* syft's ``manifest/leading-space`` fixture: syft keeps lines that are not ``Key: value`` as part of
+  the previous value; pkgscan follows the JAR specification (a continuation line starts with
+  exactly one space; other lines are skipped), so only the keys it reads are compared there.
 """
 from __future__ import annotations
 
@@ -283,10 +292,7 @@ def test_syft_pom_properties(key):
         assert props["name"] == want["name"]
 
 
-# syft's manifest parser keeps lines that do not parse as a value of the previous key and treats
-# "Key-keykeykey: ...$" + an indented line as one; pkgscan follows the JAR specification
-# (continuation = exactly one leading space; other lines are skipped), so only the keys pkgscan
-# reads are compared for that fixture
+# see the module docstring
 _SYFT_MANIFEST_DIFFERENT = {"manifest/leading-space"}
 
 
