@@ -72,6 +72,8 @@ from .base import CatalogResult, Installed, decode_text, dirname, scrub
 
 MAVEN = ecosystems.MAVEN
 JAR_SUFFIXES = (".jar", ".war", ".ear")
+_JAR_TAILS = frozenset(JAR_SUFFIXES)
+_META_TAILS = ("pom.properties", "pom.xml", "META-INF/MANIFEST.MF")
 _MAX_PROPERTIES = 64 * 1024
 _MAX_POM_XML = 2 * 1024 * 1024
 _MAX_MANIFEST = 1024 * 1024
@@ -385,13 +387,14 @@ class JavaArchiveCataloger:
         """The contents of an opened jar: its own metadata, then the jars inside it."""
         inner_meta: list[str] = []
         inner_jars: list[str] = []
-        for p in jar.paths:
-            b = p[p.rfind("/") + 1 :]
-            if b.lower().endswith(JAR_SUFFIXES):
+        for p in jar.paths:  # one cheap test per entry: a fat jar has tens of thousands
+            if p[-4:].lower() in _JAR_TAILS:
                 inner_jars.append(p)
-            elif b == "pom.properties" or p == "META-INF/MANIFEST.MF" or (
-                    b == "pom.xml" and p.startswith("META-INF/maven/")):
-                inner_meta.append(p)
+            elif p.endswith(_META_TAILS):
+                b = p[p.rfind("/") + 1 :]
+                if b == "pom.properties" or p == "META-INF/MANIFEST.MF" or (
+                        b == "pom.xml" and p.startswith("META-INF/maven/")):
+                    inner_meta.append(p)
         found = self._identify(jar, "", inner_meta, base, unpacked=False)
         count = self._emit(result, found, root)
         for inner in sorted(inner_jars):
