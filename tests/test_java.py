@@ -31,7 +31,16 @@ case must give exactly what the peer asserts, except these known differences (as
   (scalibr's ``ExtractFromFilename``), as weaker, labelled evidence.
 * Licences: trivy's asserted licence names appear as given (``CDDL + GPLv2 with classpath
   exception``) or as SPDX ids where the name is unambiguous (``Apache-2.0``); only the packages are
-  compared.
+  compared.  trivy also takes licences from ``META-INF/LICENSE`` files and parent POMs, which
+  pkgscan does not read (jackson-*, commons-lang3 in ``maven.war`` have none here).
+* Locations: the peers write ``simple.jar/pom.properties`` (scalibr) or ``maven.war/WEB-INF/lib/x.jar``
+  (trivy); pkgscan writes the path inside the package with ``!/`` at each archive boundary
+  (``lib/simple.jar!/pom.properties``) and places a component found only by file name at the jar.
+  scalibr's ``not_jar`` / ``invalid_jar.jar`` "errors" are a ``nested-archive-unreadable`` notice
+  here (no component: their names carry no version); ``empty.jar`` a ``java-unidentified`` notice.
+* syft's ``manifest/leading-space`` fixture: syft keeps lines that are not ``Key: value`` as part of
+  the previous value; pkgscan follows the JAR specification (a continuation line starts with
+  exactly one space; other lines are skipped), so only the keys it reads are compared there.
 """
 from __future__ import annotations
 
@@ -283,10 +292,7 @@ def test_syft_pom_properties(key):
         assert props["name"] == want["name"]
 
 
-# syft's manifest parser keeps lines that do not parse as a value of the previous key and treats
-# "Key-keykeykey: ...$" + an indented line as one; pkgscan follows the JAR specification
-# (continuation = exactly one leading space; other lines are skipped), so only the keys pkgscan
-# reads are compared for that fixture
+# see the module docstring
 _SYFT_MANIFEST_DIFFERENT = {"manifest/leading-space"}
 
 
@@ -358,3 +364,16 @@ def test_peer_fixture(peer, key, path, packages, tmp_path):
         assert all(o.location.startswith(f"lib/{name}") for o in c.occurrences)
     if not got:  # nothing identified: a notice says why
         assert inv.notices
+
+
+def test_unpacked_tree_identified_by_its_manifest(tmp_path):
+    """Classes at the zip root with only a MANIFEST.MF (no Maven metadata): title + version count;
+    a manifest that names nothing (Manifest-Version, Created-By) is no component and no noise."""
+    manifest = ("Manifest-Version: 1.0\nImplementation-Title: order-handler\nImplementation-Version: 2.0.1\n"
+                "Implementation-Vendor-Id: com.example.orders\n")
+    inv = scan_path(_lambda_zip(tmp_path, {"META-INF/MANIFEST.MF": manifest, "com/example/H.class": b"\xca\xfe\xba\xbe"}))
+    assert [(c.name, c.version) for c in inv.components] == [("com.example.orders:order-handler", "2.0.1")]
+    c = inv.components[0]
+    assert [(e.technique, e.confidence, e.location) for e in c.evidence] == [("manifest-analysis", 0.8, "META-INF/MANIFEST.MF")]
+    inv = scan_path(_lambda_zip(tmp_path, {"META-INF/MANIFEST.MF": "Manifest-Version: 1.0\nCreated-By: Maven\n"}, "b.zip"))
+    assert inv.components == () and not inv.notices

@@ -72,6 +72,8 @@ from .base import CatalogResult, Installed, decode_text, dirname, scrub
 
 MAVEN = ecosystems.MAVEN
 JAR_SUFFIXES = (".jar", ".war", ".ear")
+_JAR_TAILS = frozenset(JAR_SUFFIXES)
+_META_TAILS = ("pom.properties", "pom.xml", "META-INF/MANIFEST.MF")
 _MAX_PROPERTIES = 64 * 1024
 _MAX_POM_XML = 2 * 1024 * 1024
 _MAX_MANIFEST = 1024 * 1024
@@ -270,6 +272,24 @@ def parse_pom_xml(data: bytes) -> Pom | None:
     return pom
 
 
+_LICENSES_BLOCK = re.compile(rb"<licenses>(.*?)</licenses>", re.S)
+_LICENSE_NAME = re.compile(rb"<license>\s*(?:<!--.*?-->\s*)*<name>([^<]{1,300})</name>", re.S)
+
+
+def pom_licenses(data: bytes) -> tuple[str, ...]:
+    """The ``<licenses><license><name>`` of a pom.xml by a bounded scan (no XML parser, no entities);
+    the name as written, or its SPDX id where unambiguous."""
+    m = _LICENSES_BLOCK.search(data[:_MAX_POM_XML])
+    if not m:
+        return ()
+    names = (decode_text(n).strip() for n in _LICENSE_NAME.findall(m.group(1)))
+    return tuple(dict.fromkeys(_license(_xml_unescape(n)) for n in names if n))
+
+
+def _xml_unescape(s: str) -> str:
+    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+
+
 def _license(name: str) -> str:
     return _LICENSE_NAMES.get(name.lower(), scrub(name))
 
@@ -356,19 +376,25 @@ class JavaArchiveCataloger:
         if nested is None:
             return self._filename_only(result, base, tree.prefix + path, root)
         with nested:
-            return self._archive(nested, base, root, result, lambda n: tree.notices.append(n), path)
+            try:
+                return self._archive(nested, base, root, result, lambda n: tree.notices.append(n), path)
+            except (RecursionError, MemoryError, ValueError, KeyError, IndexError, UnicodeError, OSError) as exc:
+                # a safety net: whatever a parser missed costs this jar's inner detail, never the scan
+                tree.notices.append(Notice("java-unreadable", path, f"archive not fully read: {type(exc).__name__}"))
+                return self._filename_only(result, base, tree.prefix + path, root)
 
     def _archive(self, jar: Tree, base: str, root: str, result: CatalogResult, note, path: str) -> int:
         """The contents of an opened jar: its own metadata, then the jars inside it."""
         inner_meta: list[str] = []
         inner_jars: list[str] = []
-        for p in jar.paths:
-            b = p[p.rfind("/") + 1 :]
-            if b.lower().endswith(JAR_SUFFIXES):
+        for p in jar.paths:  # one cheap test per entry: a fat jar has tens of thousands
+            if p[-4:].lower() in _JAR_TAILS:
                 inner_jars.append(p)
-            elif b == "pom.properties" or p == "META-INF/MANIFEST.MF" or (
-                    b == "pom.xml" and p.startswith("META-INF/maven/")):
-                inner_meta.append(p)
+            elif p.endswith(_META_TAILS):
+                b = p[p.rfind("/") + 1 :]
+                if b == "pom.properties" or p == "META-INF/MANIFEST.MF" or (
+                        b == "pom.xml" and p.startswith("META-INF/maven/")):
+                    inner_meta.append(p)
         found = self._identify(jar, "", inner_meta, base, unpacked=False)
         count = self._emit(result, found, root)
         for inner in sorted(inner_jars):
@@ -421,7 +447,11 @@ class JavaArchiveCataloger:
             ev = [Evidence("manifest-analysis", CONF_POM_PROPERTIES, tree.prefix + pp, "pom.properties")]
             licenses: tuple[str, ...] = ()
             location = tree.prefix + pp
-            if d in xml_by_dir:
+            if d in xml_by_dir and g and a and v:
+                # coordinates complete: the pom.xml only adds licences, read without an XML parse
+                data = tree.read_or_note(xml_by_dir[d], _MAX_POM_XML)
+                licenses = pom_licenses(data) if data is not None else ()
+            elif d in xml_by_dir:
                 pom = self._pom(tree, xml_by_dir[d])
                 if pom is not None:
                     licenses = pom.licenses
