@@ -35,7 +35,7 @@ OTHER_ACCOUNT = "210987654321"
 
 def _base() -> oi.Layer:
     files = {"var/lib/rpm/rpmdb.sqlite": RPMDB.read_bytes(), "usr/bin/true": b"\x7fELF"}
-    files.update(oi.zip_files(SAMPLES / "python-layer-sitepackages.zip", "var/lang/lib/python3.12"))
+    files.update(oi.zip_files(SAMPLES / "python-layer-sitepackages.zip", "var/lang", strip="python/"))
     return oi.layer(files, symlinks={"var/lang/bin/python3": "python3.12"})
 
 

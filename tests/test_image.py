@@ -223,7 +223,7 @@ def test_rpmdb_bad_rows_become_problems(tmp_path):
 def base_layer() -> oi.Layer:
     """The base image: Amazon Linux 2023's rpm database, the runtime's own Python packages."""
     files = {"var/lib/rpm/rpmdb.sqlite": RPMDB.read_bytes(), "usr/bin/true": b"\x7fELF"}
-    files.update(oi.zip_files(SAMPLES / "python-layer-sitepackages.zip", "var/lang/lib/python3.12"))
+    files.update(oi.zip_files(SAMPLES / "python-layer-sitepackages.zip", "var/lang", strip="python/"))
     return oi.layer(files, symlinks={"var/lang/bin/python3": "python3.12"})
 
 
