@@ -251,3 +251,17 @@ def test_function_sbom_of_an_image(first, tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     statuses = {f["name"]: f["status"] for f in summary["functions"]}
     assert statuses["img-py"] == "scanned" and statuses["img-zstd"] == "failed"
+
+
+def test_layer_indexes_held_within_a_budget():
+    from pkgscan.archive.tar import TarIndex, TarEntry
+    from pkgscan.aws.download import Downloader
+    from pkgscan.aws.ecr import EcrImages
+
+    imgs = EcrImages(Downloader())
+    imgs.memory_budget = 10_000
+    for i in range(5):
+        idx = TarIndex(entries={f"var/task/f{k}": TarEntry("f", 1) for k in range(20)}, kept={"a": b"x" * 3000})
+        imgs._remember(f"sha256:{i:064x}", idx)
+    assert 1 <= len(imgs._blobs) < 5 and imgs._held <= 10_000
+    assert f"sha256:{4:064x}" in imgs._blobs  # the most recent stays
