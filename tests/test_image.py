@@ -339,3 +339,50 @@ def test_scan_of_an_image_matches_pypi_and_says_rpms_were_not_checked(tmp_path, 
     assert "jinja2" in vulnerable and "pyyaml" not in vulnerable
     assert not any(f.component.ecosystem == "rpm" for f in res.findings)
     assert any("Amazon Linux" in w and "not checked" in w for w in res.warnings)
+
+
+# ----------------------------------------------------------------------------- Amazon Linux 2 (Berkeley DB)
+
+AL2 = ROOT / "tests" / "fixtures" / "image" / "al2"
+EXPECTED_RPMS = {("openssl-libs", "1:3.0.8-1.amzn2023.0.12", "x86_64"), ("zlib", "1.2.11-33.amzn2023.0.5", "x86_64"),
+                 ("tzdata", "2024a-1.amzn2023.0.1", "noarch")}
+
+
+@pytest.mark.parametrize("name", ["Packages", "Packages-16k-pages"])  # headers on overflow pages / inline
+def test_berkeley_db_packages_written_by_db_load_are_read(name):
+    from pkgscan.image.rpmdb import read_bdb
+
+    pkgs, problems = read_bdb((AL2 / name).read_bytes())
+    assert not problems
+    assert {(p.name, p.evr, p.arch) for p in pkgs} == EXPECTED_RPMS
+
+
+def test_berkeley_db_hostile_inputs():
+    import struct
+
+    from pkgscan.image.rpmdb import read_bdb
+
+    with pytest.raises(RpmDbError):
+        read_bdb(b"\0" * 4096)
+    data = bytearray((AL2 / "Packages").read_bytes())
+    ps = 4096
+    for n in range(1, len(data) // ps):  # every overflow page holds 10 bytes and points back at itself: a loop
+        if data[n * ps + 25] == 7:
+            struct.pack_into("<I", data, n * ps + 16, n)
+            struct.pack_into("<H", data, n * ps + 22, 10)
+    pkgs, problems = read_bdb(bytes(data))
+    assert problems and all("chain" in p or "length" in p for p in problems)
+    read_bdb(bytes(data[: 3 * ps]))  # cut short: whatever is there, never an exception
+    garbage = bytearray((AL2 / "Packages").read_bytes())
+    for i in range(ps, len(garbage), 97):
+        garbage[i] ^= 0x5A
+    read_bdb(bytes(garbage))
+
+
+def test_amazon_linux_2_image_rpms(tmp_path):
+    im = oi.image([oi.layer({"var/lib/rpm/Packages": (AL2 / "Packages").read_bytes()}),
+                   oi.layer(oi.zip_files(SAMPLES / "python-function.zip", "var/task"))])
+    inv = scan_path(oi.write_docker_save(im, tmp_path / "al2.tar"))
+    assert {(c.name, c.version, dict(c.properties)["pkgscan:rpm:arch"]) for c in inv.components
+            if c.ecosystem == "rpm"} == EXPECTED_RPMS
+    assert inv.component("rpm", "zlib").occurrences[0].location == "var/lib/rpm/Packages"
