@@ -386,3 +386,16 @@ def test_amazon_linux_2_image_rpms(tmp_path):
     assert {(c.name, c.version, dict(c.properties)["pkgscan:rpm:arch"]) for c in inv.components
             if c.ecosystem == "rpm"} == EXPECTED_RPMS
     assert inv.component("rpm", "zlib").occurrences[0].location == "var/lib/rpm/Packages"
+
+
+def test_a_tar_that_is_not_an_image_is_refused(tmp_path):
+    from pkgscan.errors import InputError
+
+    p = tmp_path / "plain.tar"
+    p.write_bytes(oi.tar_bytes({"a.txt": b"x"}))
+    with pytest.raises(InputError, match="not a docker save archive"):
+        scan_path(p)
+    d = tmp_path / "notlayout"
+    (d / "x-1.0.dist-info").mkdir(parents=True)
+    (d / "x-1.0.dist-info" / "METADATA").write_bytes(b"Metadata-Version: 2.1\nName: x\nVersion: 1.0\n")
+    assert scan_path(d).artifact.kind == "directory"  # a directory without oci-layout is a directory
