@@ -153,7 +153,8 @@ def test_image_functions_are_scanned_with_findings_and_verdicts(first):
     for f in py:
         assert f.status == "scanned", f.reason
         assert f.resolved_image_uri.endswith(f.inventory_sha256) and f.package_type == "Image"
-        assert f.runtime_verdict is not None
+        assert f.runtime == "" and f.runtime_verdict.runtime == "python3.12"  # from the base image
+        assert f.runtime_verdict.status == "supported"
         ids = {(x.component.name, x.component.version) for x in f.findings}
         assert ("jinja2", "2.10") in ids and ("pyjwt", "1.7.1") in ids
         assert not any(name == "pyyaml" for name, _v in ids), "deleted by a whiteout: not reported"

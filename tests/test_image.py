@@ -399,3 +399,25 @@ def test_a_tar_that_is_not_an_image_is_refused(tmp_path):
     (d / "x-1.0.dist-info").mkdir(parents=True)
     (d / "x-1.0.dist-info" / "METADATA").write_bytes(b"Metadata-Version: 2.1\nName: x\nVersion: 1.0\n")
     assert scan_path(d).artifact.kind == "directory"  # a directory without oci-layout is a directory
+
+
+def test_runtime_inferred_from_the_base_image():
+    from pkgscan.image.runtime import infer
+
+    files = {"var/lang/include/node/node_version.h": b"#define NODE_MAJOR_VERSION 20\n#define NODE_MINOR_VERSION 11\n",
+             "var/lang/release": b'IMPLEMENTOR="Amazon.com Inc."\nJAVA_VERSION="1.8.0_402"\n',
+             "usr/lib/os-release": b'NAME="Amazon Linux"\nVERSION="2023"\nID="amzn"\nVERSION_ID="2023"\n'}
+    assert infer(["var/lang/lib/python3.9/os.py", "var/lang/lib/python3.12/os.py"], files.get) == \
+        ("python3.12", "var/lang/lib/python3.12")
+    assert infer([], files.get) == ("nodejs20.x", "var/lang/include/node/node_version.h")
+    assert infer([], {k: v for k, v in files.items() if "node" not in k}.get)[0] == "java8.al2"
+    assert infer([], {"var/lang/release": b'JAVA_VERSION="21.0.2"\n'}.get)[0] == "java21"
+    assert infer([], {"usr/lib/os-release": files["usr/lib/os-release"]}.get)[0] == "provided.al2023"
+    assert infer([], {"etc/os-release": b'ID="debian"\nVERSION_ID="12"\n'}.get) is None
+    assert infer([], {"var/lang/include/node/node_version.h": b"\xff" * 100}.get) is None
+
+
+def test_image_inventory_records_its_runtime(tmp_path, amd64_image):
+    inv = scan_path(oi.write_oci_layout(amd64_image, tmp_path / "img"))
+    assert [(n.path, n.message.split(":")[0]) for n in inv.notices if n.code == "image-runtime"] == \
+        [("var/lang/lib/python3.12", "python3.12")]

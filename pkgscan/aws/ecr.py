@@ -352,8 +352,13 @@ def scan_image_function(sc, config: dict, region: str, base: dict, runtime_verdi
     if key in sc._code_errors:
         return failed(sc._code_errors[key])
     inv = sc._inventories[key]
+    from ..image.runtime import from_notices
+
+    runtime = base["runtime"] or from_notices(inv.notices)  # the base image's runtime, when Lambda names none
+    if runtime and not base["runtime"]:
+        common["runtime_verdict"] = sc._runtime_verdict(runtime, "Image")
     fn_view, layer_views = image_views(inv)
-    view = effective_view(base["runtime"], fn_view, layer_views)
+    view = effective_view(runtime, fn_view, layer_views)
     shadowed = {(c.source, c.location) for c in view.shadowed()}
     findings = []
     for f in sc._findings.get(key, []):
