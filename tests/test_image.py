@@ -421,3 +421,13 @@ def test_image_inventory_records_its_runtime(tmp_path, amd64_image):
     inv = scan_path(oi.write_oci_layout(amd64_image, tmp_path / "img"))
     assert [(n.path, n.message.split(":")[0]) for n in inv.notices if n.code == "image-runtime"] == \
         [("var/lang/lib/python3.12", "python3.12")]
+
+
+def test_tar_with_signed_header_checksum_is_read():
+    ti = tarfile.TarInfo("var/task/\xe9/METADATA")  # a byte > 127 in the name
+    hdr = bytearray(ti.tobuf(format=tarfile.USTAR_FORMAT, encoding="latin-1"))
+    hdr[148:156] = b" " * 8
+    signed = sum(b - 256 if b > 127 else b for b in hdr)
+    hdr[148:156] = b"%06o\0 " % (signed & 0o777777)
+    got = idx(bytes(hdr) + END)
+    assert "var/task/é/METADATA" in got.entries and not got.unreadable
