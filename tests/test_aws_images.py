@@ -35,7 +35,7 @@ OTHER_ACCOUNT = "210987654321"
 
 def _base() -> oi.Layer:
     files = {"var/lib/rpm/rpmdb.sqlite": RPMDB.read_bytes(), "usr/bin/true": b"\x7fELF"}
-    files.update(oi.zip_files(SAMPLES / "python-layer-sitepackages.zip", "var/lang/lib/python3.12"))
+    files.update(oi.zip_files(SAMPLES / "python-layer-sitepackages.zip", "var/lang", strip="python/"))
     return oi.layer(files, symlinks={"var/lang/bin/python3": "python3.12"})
 
 
@@ -153,7 +153,8 @@ def test_image_functions_are_scanned_with_findings_and_verdicts(first):
     for f in py:
         assert f.status == "scanned", f.reason
         assert f.resolved_image_uri.endswith(f.inventory_sha256) and f.package_type == "Image"
-        assert f.runtime_verdict is not None
+        assert f.runtime == "" and f.runtime_verdict.runtime == "python3.12"  # from the base image
+        assert f.runtime_verdict.status == "supported"
         ids = {(x.component.name, x.component.version) for x in f.findings}
         assert ("jinja2", "2.10") in ids and ("pyjwt", "1.7.1") in ids
         assert not any(name == "pyyaml" for name, _v in ids), "deleted by a whiteout: not reported"
@@ -251,3 +252,17 @@ def test_function_sbom_of_an_image(first, tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     statuses = {f["name"]: f["status"] for f in summary["functions"]}
     assert statuses["img-py"] == "scanned" and statuses["img-zstd"] == "failed"
+
+
+def test_layer_indexes_held_within_a_budget():
+    from pkgscan.archive.tar import TarIndex, TarEntry
+    from pkgscan.aws.download import Downloader
+    from pkgscan.aws.ecr import EcrImages
+
+    imgs = EcrImages(Downloader())
+    imgs.memory_budget = 10_000
+    for i in range(5):
+        idx = TarIndex(entries={f"var/task/f{k}": TarEntry("f", 1) for k in range(20)}, kept={"a": b"x" * 3000})
+        imgs._remember(f"sha256:{i:064x}", idx)
+    assert 1 <= len(imgs._blobs) < 5 and imgs._held <= 10_000
+    assert f"sha256:{4:064x}" in imgs._blobs  # the most recent stays

@@ -223,7 +223,7 @@ def test_rpmdb_bad_rows_become_problems(tmp_path):
 def base_layer() -> oi.Layer:
     """The base image: Amazon Linux 2023's rpm database, the runtime's own Python packages."""
     files = {"var/lib/rpm/rpmdb.sqlite": RPMDB.read_bytes(), "usr/bin/true": b"\x7fELF"}
-    files.update(oi.zip_files(SAMPLES / "python-layer-sitepackages.zip", "var/lang/lib/python3.12"))
+    files.update(oi.zip_files(SAMPLES / "python-layer-sitepackages.zip", "var/lang", strip="python/"))
     return oi.layer(files, symlinks={"var/lang/bin/python3": "python3.12"})
 
 
@@ -339,3 +339,95 @@ def test_scan_of_an_image_matches_pypi_and_says_rpms_were_not_checked(tmp_path, 
     assert "jinja2" in vulnerable and "pyyaml" not in vulnerable
     assert not any(f.component.ecosystem == "rpm" for f in res.findings)
     assert any("Amazon Linux" in w and "not checked" in w for w in res.warnings)
+
+
+# ----------------------------------------------------------------------------- Amazon Linux 2 (Berkeley DB)
+
+AL2 = ROOT / "tests" / "fixtures" / "image" / "al2"
+EXPECTED_RPMS = {("openssl-libs", "1:3.0.8-1.amzn2023.0.12", "x86_64"), ("zlib", "1.2.11-33.amzn2023.0.5", "x86_64"),
+                 ("tzdata", "2024a-1.amzn2023.0.1", "noarch")}
+
+
+@pytest.mark.parametrize("name", ["Packages", "Packages-16k-pages"])  # headers on overflow pages / inline
+def test_berkeley_db_packages_written_by_db_load_are_read(name):
+    from pkgscan.image.rpmdb import read_bdb
+
+    pkgs, problems = read_bdb((AL2 / name).read_bytes())
+    assert not problems
+    assert {(p.name, p.evr, p.arch) for p in pkgs} == EXPECTED_RPMS
+
+
+def test_berkeley_db_hostile_inputs():
+    import struct
+
+    from pkgscan.image.rpmdb import read_bdb
+
+    with pytest.raises(RpmDbError):
+        read_bdb(b"\0" * 4096)
+    data = bytearray((AL2 / "Packages").read_bytes())
+    ps = 4096
+    for n in range(1, len(data) // ps):  # every overflow page holds 10 bytes and points back at itself: a loop
+        if data[n * ps + 25] == 7:
+            struct.pack_into("<I", data, n * ps + 16, n)
+            struct.pack_into("<H", data, n * ps + 22, 10)
+    pkgs, problems = read_bdb(bytes(data))
+    assert problems and all("chain" in p or "length" in p for p in problems)
+    read_bdb(bytes(data[: 3 * ps]))  # cut short: whatever is there, never an exception
+    garbage = bytearray((AL2 / "Packages").read_bytes())
+    for i in range(ps, len(garbage), 97):
+        garbage[i] ^= 0x5A
+    read_bdb(bytes(garbage))
+
+
+def test_amazon_linux_2_image_rpms(tmp_path):
+    im = oi.image([oi.layer({"var/lib/rpm/Packages": (AL2 / "Packages").read_bytes()}),
+                   oi.layer(oi.zip_files(SAMPLES / "python-function.zip", "var/task"))])
+    inv = scan_path(oi.write_docker_save(im, tmp_path / "al2.tar"))
+    assert {(c.name, c.version, dict(c.properties)["pkgscan:rpm:arch"]) for c in inv.components
+            if c.ecosystem == "rpm"} == EXPECTED_RPMS
+    assert inv.component("rpm", "zlib").occurrences[0].location == "var/lib/rpm/Packages"
+
+
+def test_a_tar_that_is_not_an_image_is_refused(tmp_path):
+    from pkgscan.errors import InputError
+
+    p = tmp_path / "plain.tar"
+    p.write_bytes(oi.tar_bytes({"a.txt": b"x"}))
+    with pytest.raises(InputError, match="not a docker save archive"):
+        scan_path(p)
+    d = tmp_path / "notlayout"
+    (d / "x-1.0.dist-info").mkdir(parents=True)
+    (d / "x-1.0.dist-info" / "METADATA").write_bytes(b"Metadata-Version: 2.1\nName: x\nVersion: 1.0\n")
+    assert scan_path(d).artifact.kind == "directory"  # a directory without oci-layout is a directory
+
+
+def test_runtime_inferred_from_the_base_image():
+    from pkgscan.image.runtime import infer
+
+    files = {"var/lang/include/node/node_version.h": b"#define NODE_MAJOR_VERSION 20\n#define NODE_MINOR_VERSION 11\n",
+             "var/lang/release": b'IMPLEMENTOR="Amazon.com Inc."\nJAVA_VERSION="1.8.0_402"\n',
+             "usr/lib/os-release": b'NAME="Amazon Linux"\nVERSION="2023"\nID="amzn"\nVERSION_ID="2023"\n'}
+    assert infer(["var/lang/lib/python3.9/os.py", "var/lang/lib/python3.12/os.py"], files.get) == \
+        ("python3.12", "var/lang/lib/python3.12")
+    assert infer([], files.get) == ("nodejs20.x", "var/lang/include/node/node_version.h")
+    assert infer([], {k: v for k, v in files.items() if "node" not in k}.get)[0] == "java8.al2"
+    assert infer([], {"var/lang/release": b'JAVA_VERSION="21.0.2"\n'}.get)[0] == "java21"
+    assert infer([], {"usr/lib/os-release": files["usr/lib/os-release"]}.get)[0] == "provided.al2023"
+    assert infer([], {"etc/os-release": b'ID="debian"\nVERSION_ID="12"\n'}.get) is None
+    assert infer([], {"var/lang/include/node/node_version.h": b"\xff" * 100}.get) is None
+
+
+def test_image_inventory_records_its_runtime(tmp_path, amd64_image):
+    inv = scan_path(oi.write_oci_layout(amd64_image, tmp_path / "img"))
+    assert [(n.path, n.message.split(":")[0]) for n in inv.notices if n.code == "image-runtime"] == \
+        [("var/lang/lib/python3.12", "python3.12")]
+
+
+def test_tar_with_signed_header_checksum_is_read():
+    ti = tarfile.TarInfo("var/task/\xe9/METADATA")  # a byte > 127 in the name
+    hdr = bytearray(ti.tobuf(format=tarfile.USTAR_FORMAT, encoding="latin-1"))
+    hdr[148:156] = b" " * 8
+    signed = sum(b - 256 if b > 127 else b for b in hdr)
+    hdr[148:156] = b"%06o\0 " % (signed & 0o777777)
+    got = idx(bytes(hdr) + END)
+    assert "var/task/é/METADATA" in got.entries and not got.unreadable

@@ -228,6 +228,11 @@ class _Drain:
         return b""
 
 
+def _signed_sum(hdr: bytes) -> int:
+    """The header checksum as some old tars computed it (bytes as signed chars)."""
+    return sum(b - 256 if b > 127 else b for b in hdr[:148] + b" " * 8 + hdr[156:])
+
+
 def _num(field_: bytes) -> int:
     """A tar number: octal text, or base-256 when the first byte has its high bit set."""
     if field_ and field_[0] & 0x80:
@@ -339,7 +344,7 @@ def _walk(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLimits
             want = _num(chk)
         except ValueError:
             want = -1
-        if sum(hdr) - sum(chk) + 256 != want:
+        if sum(hdr) - sum(chk) + 256 != want and _signed_sum(hdr) != want:
             raise TarStreamError("bad tar header checksum (corrupt or not a tar)", True)
         count += 1
         if count > lim.max_entries:

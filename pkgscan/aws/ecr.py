@@ -37,6 +37,7 @@ _URI = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9
 #: a layer blob: Lambda allows 10 GB uncompressed images; compressed blobs are smaller
 MAX_BLOB_BYTES = 10 * 1024 ** 3
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MEMORY_BUDGET = 256 * 1024 * 1024
 OPT_SOURCE = "image:/opt"
 
 
@@ -84,6 +85,10 @@ class EcrImages:
         self._blobs: dict[str, TarIndex] = {}
         self._blob_errors: dict[str, str] = {}
         self._configs: dict = {}
+        self._sizes: dict[str, int] = {}
+        self._held = 0
+        #: bytes of layer indexes (kept metadata files and paths) held for images still to come
+        self.memory_budget = MEMORY_BUDGET
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self.downloads = 0
@@ -178,8 +183,12 @@ class EcrImages:
     def layer(self, ecr, ref: ImageRef, digest: str) -> TarIndex:
         """The index of one layer blob: downloaded and read once per run, whatever shares it."""
         with self._blob_lock(digest):
-            if digest in self._blobs:
-                return self._blobs[digest]
+            with self._lock:
+                hit = self._blobs.pop(digest, None)
+                if hit is not None:
+                    self._blobs[digest] = hit  # most recently used last
+            if hit is not None:
+                return hit
             if digest in self._blob_errors:
                 raise ImageFetchError(self._blob_errors[digest])
             try:
@@ -196,8 +205,21 @@ class EcrImages:
                     idx = index_tar(fh, self.keep, self.tar_limits, label=digest, record=recorded)
             finally:
                 os.unlink(got.path)
-            self._blobs[digest] = idx
+            self._remember(digest, idx)
             return idx
+
+    def _remember(self, digest: str, idx: TarIndex) -> None:
+        """Keep layer indexes for images still to come, least recently used dropped past the budget
+        (a dropped layer another image needs later is downloaded again, never lost)."""
+        size = idx.kept_bytes + 160 * len(idx.entries) + 1024
+        with self._lock:
+            self._blobs[digest] = idx
+            self._sizes[digest] = size
+            self._held += size
+            while self._held > self.memory_budget and len(self._blobs) > 1:
+                old = next(iter(self._blobs))
+                self._blobs.pop(old)
+                self._held -= self._sizes.pop(old)
 
     # ------------------------------------------------------------------ the image
     def tree(self, ecr, ref: ImageRef, digest: str, manifest: Manifest, notices: list[Notice],
@@ -330,8 +352,13 @@ def scan_image_function(sc, config: dict, region: str, base: dict, runtime_verdi
     if key in sc._code_errors:
         return failed(sc._code_errors[key])
     inv = sc._inventories[key]
+    from ..image.runtime import from_notices
+
+    runtime = base["runtime"] or from_notices(inv.notices)  # the base image's runtime, when Lambda names none
+    if runtime and not base["runtime"]:
+        common["runtime_verdict"] = sc._runtime_verdict(runtime, "Image")
     fn_view, layer_views = image_views(inv)
-    view = effective_view(base["runtime"], fn_view, layer_views)
+    view = effective_view(runtime, fn_view, layer_views)
     shadowed = {(c.source, c.location) for c in view.shadowed()}
     findings = []
     for f in sc._findings.get(key, []):

@@ -4,8 +4,13 @@ Amazon Linux 2023 (rpm 4.16+) keeps it in SQLite (``/var/lib/rpm/rpmdb.sqlite``,
 of ``(hnum, blob)``), each blob an rpm header as ``headerExport`` writes it: two big-endian 32-bit
 counts (index entries, data bytes), the index entries (tag, type, offset, count; 16 bytes each), then
 the data.  The database is opened from bytes in memory (``sqlite3`` deserialize), read-only, with a
-step budget; the headers are parsed with bounds on every offset.  Amazon Linux 2's Berkeley DB
-``Packages`` is not read (reported as a notice).
+step budget; the headers are parsed with bounds on every offset.
+
+Amazon Linux 2 (rpm 4.11) keeps ``/var/lib/rpm/Packages``, a Berkeley DB hash database: key = the
+header instance (4 bytes), value = the header blob.  It is read without Berkeley DB (read-only, from
+memory): the metadata page gives the byte order and page size; every hash page's values are taken,
+inline ones directly and off-page ones by following their overflow-page chain (bounded, loops
+refused).  This is the layout Berkeley DB 4.x/5.x writes (what syft and go-rpmdb read too).
 """
 from __future__ import annotations
 
@@ -137,4 +142,98 @@ def read_sqlite(data: bytes) -> tuple[list[RpmPackage], list[str]]:
             continue
         if p is not None:
             pkgs.append(p)
+    return pkgs, problems
+
+
+# ---------------------------------------------------------------------- Berkeley DB (Amazon Linux 2)
+
+_BDB_HASH_MAGIC = 0x061561
+_P_HASH_UNSORTED, _P_OVERFLOW, _P_HASH = 2, 7, 13
+_H_KEYDATA, _H_OFFPAGE = 1, 3
+_PAGE_HEADER = 26
+
+
+def read_bdb(data: bytes) -> tuple[list[RpmPackage], list[str]]:
+    """Packages of a Berkeley DB ``Packages`` file held in memory; raises RpmDbError when it is not one."""
+    if len(data) < 512:
+        raise RpmDbError("too short for a Berkeley DB file")
+    for order in ("<", ">"):
+        if struct.unpack_from(order + "I", data, 12)[0] == _BDB_HASH_MAGIC:
+            break
+    else:
+        raise RpmDbError("not a Berkeley DB hash database")
+    u16, u32 = struct.Struct(order + "H"), struct.Struct(order + "I")
+    pagesize = u32.unpack_from(data, 20)[0]
+    if pagesize < 512 or pagesize > 65536 or pagesize & (pagesize - 1):
+        raise RpmDbError(f"bad page size {pagesize}")
+    npages = len(data) // pagesize
+    pkgs: list[RpmPackage] = []
+    problems: list[str] = []
+    blobs = 0
+
+    def page(n: int) -> bytes:
+        return data[n * pagesize:(n + 1) * pagesize]
+
+    def overflow(pgno: int, length: int) -> bytes:
+        out, seen = [], set()
+        got = 0
+        while got < length:
+            if pgno == 0 or pgno >= npages or pgno in seen:
+                raise RpmDbError("broken overflow page chain")
+            seen.add(pgno)
+            pg = page(pgno)
+            if pg[25] != _P_OVERFLOW:
+                raise RpmDbError(f"page {pgno} is not an overflow page")
+            used = u16.unpack_from(pg, 22)[0]  # hf_offset: bytes of data on an overflow page
+            if used > pagesize - _PAGE_HEADER:
+                raise RpmDbError(f"overflow page {pgno}: bad length")
+            out.append(pg[_PAGE_HEADER:_PAGE_HEADER + used])
+            got += used
+            pgno = u32.unpack_from(pg, 16)[0]  # next_pgno
+        blob = b"".join(out)
+        if len(blob) != length:
+            raise RpmDbError("overflow chain length differs from the item's")
+        return blob
+
+    for n in range(1, npages):
+        pg = page(n)
+        if pg[25] not in (_P_HASH, _P_HASH_UNSORTED):
+            continue
+        entries = u16.unpack_from(pg, 20)[0]
+        if _PAGE_HEADER + 2 * entries > pagesize:
+            problems.append(f"page {n}: bad entry count")
+            continue
+        offsets = [u16.unpack_from(pg, _PAGE_HEADER + 2 * i)[0] for i in range(entries)]
+        for i in range(1, entries, 2):  # key, value, key, value...: the values
+            off = offsets[i]
+            end = offsets[i - 1] if i else pagesize  # items are stored downwards from the page end
+            if off >= pagesize or end > pagesize or end <= off:
+                problems.append(f"page {n} item {i}: bad offset")
+                continue
+            kind = pg[off]
+            try:
+                if kind == _H_OFFPAGE:
+                    if off + 12 > pagesize:
+                        raise RpmDbError("truncated off-page item")
+                    pgno, length = u32.unpack_from(pg, off + 4)[0], u32.unpack_from(pg, off + 8)[0]
+                    if length > MAX_HEADER:
+                        raise RpmDbError(f"item of {length} bytes")
+                    blob = overflow(pgno, length)
+                elif kind == _H_KEYDATA:
+                    blob = pg[off + 1:end]
+                    if len(blob) <= 24:  # the instance counter (key 0), not a header
+                        continue
+                else:
+                    continue
+                blobs += 1
+                if blobs > MAX_ROWS:
+                    problems.append(f"more than {MAX_ROWS} packages; the rest not read")
+                    return pkgs, problems
+                p = package_from_header(blob)
+            except (RpmDbError, struct.error) as exc:
+                problems.append(f"page {n} item {i}: {exc}")
+                continue
+            if p is not None:
+                pkgs.append(p)
+    pkgs.sort(key=lambda p: (p.name, p.evr, p.arch))
     return pkgs, problems

@@ -16,6 +16,7 @@ from ..archive.tar import DIR, FILE, SYMLINK, TarEntry, TarIndex, TarLimits, ind
 from ..archive.tree import Tree, _link_escapes
 from ..errors import EntryError
 from ..model import Notice
+from .runtime import RUNTIME_FILES, infer
 
 #: where a Lambda container image keeps what it runs
 ROOTS = ("var/task", "opt", "var/lang", "var/runtime")
@@ -27,7 +28,7 @@ _NOTED_LINK_ROOTS = ("var/task", "opt")
 
 #: directories above the roots: replacing one (by a link, a file, a whiteout) hides what is below
 ROOT_ANCESTORS = frozenset({"var", "var/lib", "var/lib/rpm", "usr", "usr/lib", "usr/lib/sysimage",
-                            "usr/lib/sysimage/rpm"})
+                            "usr/lib/sysimage/rpm", "etc"})
 
 
 def recorded(path: str) -> bool:
@@ -36,7 +37,7 @@ def recorded(path: str) -> bool:
 
 
 def in_scope(path: str, roots: tuple[str, ...] = ROOTS) -> bool:
-    if path in RPMDB_PATHS:
+    if path in RPMDB_PATHS or path in RUNTIME_FILES:
         return True
     for r in roots:
         if path.startswith(r) and (len(path) == len(r) or path[len(r)] == "/"):
@@ -58,6 +59,8 @@ def keep_predicate(catalogers: Iterable | None = None, roots: tuple[str, ...] = 
     any_every = any(every)
 
     def keep(path: str) -> bool:
+        if path in RUNTIME_FILES:  # which runtime the image brings (pkgscan.image.runtime)
+            return True
         if not in_scope(path, roots):
             return False
         base = path[path.rfind("/") + 1:]
@@ -171,6 +174,11 @@ class ImageTree(Tree):
                                        "directories not followed"))
         self._sizes = dict(sorted(sizes.items()))
         self.unreadable = [layer.unreadable for layer in layers if layer.unreadable]
+        found = infer(self._sizes, self._content.get)
+        self.runtime = found[0] if found else ""
+        if found:
+            self.notices.append(Notice("image-runtime", found[1], f"{found[0]}: the runtime this image brings "
+                                       "(inferred from its base image)"))
 
     def _read(self, path: str, max_size: int) -> bytes:
         data = self._content.get(path)

@@ -1,4 +1,5 @@
-"""OS packages of a container image from its rpm database (Amazon Linux 2023: rpmdb.sqlite).
+"""OS packages of a container image from its rpm database (Amazon Linux 2023: rpmdb.sqlite; Amazon
+Linux 2: the Berkeley DB ``Packages``).
 
 Components are ``pkg:rpm/amazon/NAME@VERSION-RELEASE?arch=ARCH&epoch=EPOCH``.  OSV publishes no
 Amazon Linux advisories, so these are inventoried (SBOM, licenses) but not matched.
@@ -28,18 +29,14 @@ class RpmDbCataloger:
         return _at(path, SQLITE_PATHS) or _at(path, BDB_PATHS)
 
     def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
-        from ..image.rpmdb import RpmDbError, read_sqlite
+        from ..image.rpmdb import RpmDbError, read_bdb, read_sqlite
 
         for path in paths:
-            if _at(path, BDB_PATHS):
-                tree.notices.append(Notice("rpmdb-not-read", path, "Berkeley DB rpm database (Amazon Linux 2): "
-                                           "not read; the image's OS packages are not inventoried"))
-                continue
             data = tree.read_or_note(path, _MAX_DB)
             if data is None:
                 continue
-            try:
-                pkgs, problems = read_sqlite(data)
+            try:  # Amazon Linux 2023: SQLite; Amazon Linux 2: Berkeley DB hash ("Packages")
+                pkgs, problems = read_bdb(data) if _at(path, BDB_PATHS) else read_sqlite(data)
             except RpmDbError as exc:
                 tree.notices.append(Notice("rpmdb-unreadable", path, f"rpm database not read: {exc}"))
                 continue

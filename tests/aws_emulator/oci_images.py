@@ -33,13 +33,14 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def zip_files(zip_path: str | Path, prefix: str) -> dict[str, bytes]:
-    """The files of a Lambda zip, placed under ``prefix`` ("var/task", "opt")."""
+def zip_files(zip_path: str | Path, prefix: str, strip: str = "") -> dict[str, bytes]:
+    """The files of a Lambda zip, placed under ``prefix`` ("var/task", "opt"), ``strip`` removed first."""
     out = {}
     with zipfile.ZipFile(zip_path) as zf:
         for info in zf.infolist():
             if not info.is_dir():
-                out[f"{prefix}/{info.filename}"] = zf.read(info)
+                name = info.filename[len(strip):] if strip and info.filename.startswith(strip) else info.filename
+                out[f"{prefix}/{name}"] = zf.read(info)
     return out
 
 
