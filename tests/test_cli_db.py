@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from pkgscan.cli import main
+from pkgscan.ecosystems import osv_names
 
 from .conftest import FIXTURES, ROOT, SAMPLES
-from .test_db_update import osv_bucket
+from .test_db_update import COUNTS, osv_bucket
 
 ADVISORIES = SAMPLES / "advisories"
 PYPI_ZIP = ADVISORIES / "PyPI-all.zip"
@@ -116,9 +117,9 @@ def test_db_update_from_a_loopback_server(tmp_path):
     with osv_bucket() as bucket:
         r = run("db", "update", "--db", tmp_path, "--base-url", bucket.base_url)
         assert r.exit_code == 0, r.output
+        # every OSV ecosystem pkgscan registers (PyPI, npm, Maven, Go, NuGet, RubyGems), in registry order
         assert r.stdout.splitlines() == [
-            f"PyPI: {len(bucket.exports['PyPI'].data)} bytes, 2664 records (0 skipped)",
-            f"npm: {len(bucket.exports['npm'].data)} bytes, 30 records (0 skipped)",
+            f"{eco}: {len(bucket.exports[eco].data)} bytes, {COUNTS[eco]} records (0 skipped)" for eco in osv_names()
         ]
         r = run("db", "update", "--db", tmp_path, "--base-url", bucket.base_url, "--ecosystem", "npm")
         assert r.exit_code == 0, r.output
@@ -127,7 +128,7 @@ def test_db_update_from_a_loopback_server(tmp_path):
         url = bucket.base_url
     st = json.loads(run("db", "status", "--db", tmp_path, "--json", "--max-age", "100000").stdout)
     assert {s["origin"]: s["location"] for s in st["sources"]} == {
-        "osv:PyPI": f"{url}/PyPI/all.zip", "osv:npm": f"{url}/npm/all.zip"}
+        f"osv:{eco}": f"{url}/{eco}/all.zip" for eco in osv_names()}
 
 
 def test_db_update_404_fails_with_one_line(tmp_path):

@@ -6,7 +6,7 @@ import json
 import os
 from collections import deque
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from packageurl import PackageURL
 
@@ -41,6 +41,17 @@ def _list(doc: dict, key: str, where: str) -> list:
     if not isinstance(value, list):
         raise InvalidSbomError(f"{where}: '{key}' must be a list")
     return value
+
+
+def _objects(doc: dict, key: str, where: str, prefix: str | None = None) -> Iterator[tuple[str, dict]]:
+    """``(prefix + "key[n]", item)`` for every item of the list ``doc[key]`` (prefix: ``where: ``);
+    an item that is not an object makes the document invalid."""
+    prefix = f"{where}: " if prefix is None else prefix
+    for n, item in enumerate(_list(doc, key, where)):
+        at = f"{prefix}{key}[{n}]"
+        if not isinstance(item, dict):
+            raise InvalidSbomError(f"{at} must be an object")
+        yield at, item
 
 
 def _norm_name(ecosystem: str, name: str) -> str:
@@ -162,11 +173,9 @@ def _parse_cyclonedx(doc: dict, source: str) -> Side:
     meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
     root = meta.get("component") if isinstance(meta.get("component"), dict) else {}
     hashes = []
-    for n, h in enumerate(_list(root, "hashes", f"{source}: metadata.component")):
-        if not isinstance(h, dict):
-            raise InvalidSbomError(f"{source}: metadata.component.hashes[{n}] must be an object")
+    for at, h in _objects(root, "hashes", f"{source}: metadata.component", f"{source}: metadata.component."):
         if _s(h.get("alg")).upper().replace("_", "-") == "SHA-256":
-            hashes.append(_check_sha256(_s(h.get("content")), f"{source}: metadata.component.hashes[{n}]"))
+            hashes.append(_check_sha256(_s(h.get("content")), at))
 
     components: list[SidePackage] = []
     by_ref: dict[str, SidePackage] = {}
@@ -184,10 +193,7 @@ def _parse_cyclonedx(doc: dict, source: str) -> Side:
         stack.extend((f"{where}.components[{i}]", x) for i, x in enumerate(_list(c, "components", f"{source}: {where}")))
 
     vulns: list[SideVulnerability] = []
-    for n, v in enumerate(_list(doc, "vulnerabilities", source)):
-        where = f"{source}: vulnerabilities[{n}]"
-        if not isinstance(v, dict):
-            raise InvalidSbomError(f"{where} must be an object")
+    for where, v in _objects(doc, "vulnerabilities", source):
         vid = _s(v.get("id"))
         if not vid:
             continue
@@ -234,9 +240,7 @@ def _parse_spdx(doc: dict, source: str) -> Side:
     packages = _list(doc, "packages", source)
     described = {_s(x) for x in _list(doc, "documentDescribes", source)}
     doc_id = _s(doc.get("SPDXID")) or "SPDXRef-DOCUMENT"
-    for n, r in enumerate(_list(doc, "relationships", source)):
-        if not isinstance(r, dict):
-            raise InvalidSbomError(f"{source}: relationships[{n}] must be an object")
+    for _at, r in _objects(doc, "relationships", source):
         kind = _s(r.get("relationshipType")).upper()
         if kind == "DESCRIBES" and _s(r.get("spdxElementId")) == doc_id:
             described.add(_s(r.get("relatedSpdxElement")))
@@ -246,10 +250,7 @@ def _parse_spdx(doc: dict, source: str) -> Side:
         described.add(_s(packages[0].get("SPDXID")))
     hashes, components = [], []
     name = version = ""
-    for n, p in enumerate(packages):
-        where = f"{source}: packages[{n}]"
-        if not isinstance(p, dict):
-            raise InvalidSbomError(f"{where} must be an object")
+    for where, p in _objects(doc, "packages", source):
         if _s(p.get("SPDXID")) in described:
             name, version = name or _s(p.get("name")), version or _s(p.get("versionInfo"))
             for i, c in enumerate(_list(p, "checksums", where)):
@@ -274,15 +275,10 @@ def _parse_report(doc: dict, source: str) -> Side:
     art = doc.get("artifact") if isinstance(doc.get("artifact"), dict) else {}
     sha = _s(art.get("sha256"))
     components = []
-    for n, c in enumerate(_list(doc, "components", source)):
-        if not isinstance(c, dict):
-            raise InvalidSbomError(f"{source}: components[{n}] must be an object")
+    for _at, c in _objects(doc, "components", source):
         components.append(_report_package(c))
     vulns = []
-    for n, f in enumerate(_list(doc, "findings", source)):
-        where = f"{source}: findings[{n}]"
-        if not isinstance(f, dict):
-            raise InvalidSbomError(f"{where} must be an object")
+    for where, f in _objects(doc, "findings", source):
         vid = _s(f.get("id"))
         if not vid:
             continue

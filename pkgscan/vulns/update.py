@@ -1,6 +1,7 @@
 """``pkgscan db update``: download OSV's per-ecosystem exports and import them atomically.
 
-``<base>/<Ecosystem>/all.zip`` is fetched conditionally (If-None-Match / If-Modified-Since from the
+``<base>/<Ecosystem>/all.zip`` (by default for every OSV ecosystem in :mod:`pkgscan.ecosystems`)
+is fetched conditionally (If-None-Match / If-Modified-Since from the
 previous update), streamed to a temporary file beside the database, checked (Content-Length, the
 ``x-goog-hash`` MD5 that Google Cloud Storage sends, every member's CRC-32), and only then imported.
 Any failure leaves the previous database untouched.
@@ -18,13 +19,16 @@ from typing import Callable
 
 import requests
 
+from .. import ecosystems as _ecosystems
 from ..errors import PkgscanError
 from ..http import describe, is_dns_failure
 from ..http import session as make_session
 from .store import ImportReport, default_db_dir, import_path, writer
 
 DEFAULT_BASE = "https://osv-vulnerabilities.storage.googleapis.com"
-ECOSYSTEMS = ("PyPI", "npm")
+#: what ``pkgscan db update`` fetches by default: every ecosystem OSV publishes advisories for that
+#: pkgscan registers (the CLI's ``--ecosystem`` choices should be exactly these)
+ECOSYSTEMS: tuple[str, ...] = _ecosystems.osv_names()
 
 
 class UpdateError(PkgscanError):

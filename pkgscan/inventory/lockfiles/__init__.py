@@ -12,7 +12,7 @@ import bisect
 import functools
 import json
 import re
-from typing import Any, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ...model import LockedPackage, LockfileParse
 from ..base import decode_text  # noqa: F401  (re-exported: the one bytes-to-text decoder)
@@ -80,6 +80,34 @@ def describe(value: Any) -> str:
 def valid_name(name: Any) -> bool:
     """A usable package name of a Python lockfile entry (the format's own syntax is checked by its parser)."""
     return isinstance(name, str) and bool(name.strip()) and len(name) <= 512 and "\n" not in name
+
+
+def json_object(text: str, path: str, kind: str) -> dict:
+    """The JSON object a JSON lockfile holds; LockfileError when it is not JSON or not an object."""
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise LockfileError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise LockfileError(f"{path}: not a {kind} (top level is {type(doc).__name__}, not an object)")
+    return doc
+
+
+def reachable(starts: Iterable[str], successors: Callable[[str], Iterable[str] | None]) -> set[str] | None:
+    """The keys reachable from ``starts`` (themselves included) through ``successors(key)``; None as
+    soon as ``successors`` returns None (its work budget is spent).  Each key is expanded once."""
+    seen: set[str] = set()
+    todo = list(starts)
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        nxt = successors(key)
+        if nxt is None:
+            return None
+        todo.extend(k for k in nxt if k not in seen)
+    return seen
 
 
 _GIT_PREFIXES = ("git+", "git:", "git@", "ssh:", "github:", "gitlab:", "bitbucket:", "gist:")

@@ -17,11 +17,10 @@ lockfile ``node_modules/.package-lock.json``.
 from __future__ import annotations
 
 import fnmatch
-import json
 
 from ...ecosystems import valid_npm_name
 from ...model import NPM, LockedPackage, LockfileParse
-from . import KeyLines, LockfileError, decode_text, guarded, result, url_source
+from . import KeyLines, decode_text, guarded, json_object, result, url_source
 
 _DEP_FIELDS = ("dependencies", "optionalDependencies", "peerDependencies")
 _NM = "node_modules/"
@@ -30,12 +29,7 @@ _NM = "node_modules/"
 @guarded
 def parse(data: bytes, path: str) -> LockfileParse:
     text = decode_text(data)
-    try:
-        doc = json.loads(text)
-    except ValueError as exc:
-        raise LockfileError(f"{path}: not valid JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise LockfileError(f"{path}: not a package-lock (top level is {type(doc).__name__}, not an object)")
+    doc = json_object(text, path, "package-lock")
     lines = KeyLines(text, "{")
     warnings: list[str] = []
     packages = doc.get("packages")

@@ -23,7 +23,7 @@ import yaml
 
 from ...ecosystems import valid_npm_name
 from ...model import NPM, LockedPackage, LockfileParse
-from . import LockfileError, decode_text, guarded, result, url_source
+from . import LockfileError, decode_text, guarded, reachable, result, url_source
 
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KEEP_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
@@ -243,7 +243,21 @@ def _resolve(name: str, ref: str, nodes: dict) -> str | None:
 
 def _dev_nodes(doc: dict, nodes: dict, budget: _Budget) -> set[str]:
     """Keys of ``nodes`` reachable from dev roots but not from production roots."""
-    reach: dict[bool, set[str]] = {False: set(), True: set()}
+
+    def successors(key: str) -> list[str] | None:
+        node = nodes.get(key)
+        if not isinstance(node, dict):
+            return []
+        out: list[str] = []
+        for field in ("dependencies", "optionalDependencies"):
+            deps = node.get(field)
+            if isinstance(deps, dict):
+                if not budget.spend(len(deps)):
+                    return None
+                out.extend(k for k in (_resolve(n, _ref(v), nodes) for n, v in deps.items() if isinstance(n, str)) if k)
+        return out
+
+    reach: dict[bool, set[str]] = {}
     for is_dev in (False, True):
         todo = []
         for deps, dev in _importer_roots(doc):
@@ -251,25 +265,10 @@ def _dev_nodes(doc: dict, nodes: dict, budget: _Budget) -> set[str]:
                 if not budget.spend(len(deps)):
                     return set()
                 todo.extend(k for k in (_resolve(n, _ref(v), nodes) for n, v in deps.items() if isinstance(n, str)) if k)
-        seen = reach[is_dev]
-        while todo:
-            key = todo.pop()
-            if key in seen:
-                continue
-            seen.add(key)
-            node = nodes.get(key)
-            if not isinstance(node, dict):
-                continue
-            for field in ("dependencies", "optionalDependencies"):
-                deps = node.get(field)
-                if isinstance(deps, dict):
-                    if not budget.spend(len(deps)):
-                        return set()
-                    for n, v in deps.items():
-                        if isinstance(n, str):
-                            k = _resolve(n, _ref(v), nodes)
-                            if k and k not in seen:
-                                todo.append(k)
+        found = reachable(todo, successors)
+        if found is None:
+            return set()
+        reach[is_dev] = found
     return reach[True] - reach[False]
 
 

@@ -5,13 +5,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from .match import PolicyError, parse_purl
-from .vex_model import CDX_STATES, VexProduct, VexStatement, text
+from .vex_model import CDX_STATES, VexProduct, VexStatement, entries, text
 
 
 def _cdx_refs(doc: dict) -> dict[str, str]:
     """bom-ref -> purl for every component of the document (nested ones and metadata.component too)."""
     refs: dict[str, str] = {}
-    stack: list[Any] = list(doc.get("components") or [])
+    components = doc.get("components")
+    stack: list[Any] = list(components) if isinstance(components, list) else []
     meta = doc.get("metadata")
     if isinstance(meta, dict) and isinstance(meta.get("component"), dict):
         stack.append(meta["component"])
@@ -36,19 +37,11 @@ def _cdx_ref_purl(ref: str, refs: dict[str, str]) -> str:
 
 
 def parse_cyclonedx(doc: dict, source: str) -> list[VexStatement]:
-    vulns = doc.get("vulnerabilities")
-    if vulns is None:
-        return []
-    if not isinstance(vulns, list):
-        raise PolicyError(f"{source}: CycloneDX 'vulnerabilities' must be a list")
     refs = _cdx_refs(doc)
     meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
     doc_ts = text(meta.get("timestamp"))
     out = []
-    for n, v in enumerate(vulns, 1):
-        where = f"{source}: vulnerabilities[{n - 1}]"
-        if not isinstance(v, dict):
-            raise PolicyError(f"{where}: must be an object")
+    for n, where, v in entries(doc, "vulnerabilities", source, "CycloneDX", lambda n: f"vulnerabilities[{n - 1}]"):
         analysis = v.get("analysis")
         if not isinstance(analysis, dict) or "state" not in analysis:
             continue  # a plain vulnerability listing makes no exploitability claim

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from ... import ecosystems
 from ...model import Component
 from ..model import Finding
-from .match import finding_ids, id_set, parse_purl, purl_matches
+from .match import PolicyError, finding_ids, id_set, parse_purl, purl_matches
 from .vers import vers_contains
 
 MAX_VEX_FILE_BYTES = 64 << 20
@@ -81,6 +81,21 @@ class VexStatement:
         """Suppressing status, and no version entry covering the component says it is affected
         (called for statements that apply to the finding)."""
         return self.suppresses and all(s in ("", "unaffected") for s in self._statuses(finding.component))
+
+
+def entries(doc: dict, key: str, source: str, dialect: str, label: Callable[[int], str]) -> Iterator[tuple[int, str, dict]]:
+    """``(n, where, entry)`` for each object of the list ``doc[key]`` (n from 1; none when absent);
+    PolicyError when it is not a list or an entry is not an object."""
+    items = doc.get(key)
+    if items is None:
+        return
+    if not isinstance(items, list):
+        raise PolicyError(f"{source}: {dialect} '{key}' must be a list")
+    for n, item in enumerate(items, 1):
+        where = f"{source}: {label(n)}"
+        if not isinstance(item, dict):
+            raise PolicyError(f"{where}: must be an object")
+        yield n, where, item
 
 
 def text(value: Any) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .match import PolicyError
-from .vex_model import OPENVEX_STATUSES, VexProduct, VexStatement, text, vex_product
+from .vex_model import OPENVEX_STATUSES, VexProduct, VexStatement, entries, text, vex_product
 
 
 def _iri_tail(iri: str) -> str:
@@ -48,17 +48,9 @@ def _openvex_products(st: dict) -> tuple[VexProduct, ...]:
 
 
 def parse_openvex(doc: dict, source: str) -> list[VexStatement]:
-    statements = doc.get("statements")
-    if statements is None:
-        return []
-    if not isinstance(statements, list):
-        raise PolicyError(f"{source}: OpenVEX 'statements' must be a list")
     doc_ts = text(doc.get("timestamp"))
     out = []
-    for n, st in enumerate(statements, 1):
-        where = f"{source}: statement {n}"
-        if not isinstance(st, dict):
-            raise PolicyError(f"{where}: must be an object")
+    for n, where, st in entries(doc, "statements", source, "OpenVEX", lambda n: f"statement {n}"):
         vuln = st.get("vulnerability")
         aliases: list[str] = []
         if isinstance(vuln, str):  # OpenVEX v0.0.1
