@@ -6,8 +6,8 @@ import fnmatch
 import hashlib
 import string
 import threading
-import uuid
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
