@@ -48,6 +48,7 @@ MAX_FUNCS = 4_000_000
 #: module lines in the build info
 MAX_MODULES = 100_000
 
+_GO_VERSION = re.compile(rb"(go[0-9]|devel )[\x20-\x7e]{0,200}")
 _PCLN_MAGICS = {0xFFFFFFFB: "1.2", 0xFFFFFFFA: "1.16", 0xFFFFFFF0: "1.18", 0xFFFFFFF1: "1.20"}
 
 
@@ -314,7 +315,9 @@ def parse_buildinfo(data: memoryview, off: int, elf: _Elf | None) -> BuildInfo:
         except _Bad as exc:  # the version alone is still worth having
             info.problems.append(f"module information unreadable: {exc}")
             mod = b""
-    info.go_version = vers.decode("utf-8", "replace")
+    if not _GO_VERSION.fullmatch(vers):
+        raise _Bad(f"the toolchain version {vers[:40]!r} is no Go version")
+    info.go_version = vers.decode("ascii")
     if len(mod) >= 33 and mod[-17] == 0x0A:
         mod = mod[16:-16]
     elif mod:
