@@ -144,6 +144,10 @@ class _Elf:
         self.problems: list[str] = []
         self.sections = self._sections()
         self.segments = self._segments()
+        ends = [(off + size, name) for name, typ, _f, _a, off, size, _l, _e in self.sections if typ != 8]
+        if ends and max(ends)[0] > len(data):
+            self.problems.append(f"the ELF file is truncated: {len(data)} bytes, its section {max(ends)[1] or '?'} "
+                                 f"ends at {max(ends)[0]}")
 
     # (name, type, flags, addr, offset, size, link, entsize)
     def _sections(self) -> list[tuple]:
@@ -396,7 +400,7 @@ def stdlib_version(go_version: str) -> str:
 # ----------------------------------------------------------------------------------------- symbols
 
 _DOMAIN = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-_CLOSURE = re.compile(r"(func\d+|\d+|gowrap\d+|deferwrap\d+|)")
+_CLOSURE = re.compile(r"(func\d+|\d+|gowrap\d+|deferwrap\d+|abi0|abiinternal|)")
 _SUFFIX = re.compile(r"-(fm|range\d+)$")
 _HEX = re.compile(r"%([0-9A-Fa-f]{2})")
 

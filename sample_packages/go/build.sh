@@ -31,7 +31,7 @@ go build -trimpath -buildvcs=false -o bootstrap .
 go build -trimpath -buildvcs=false -ldflags="-s -w" -o stripped/bootstrap .
 go version -m bootstrap > "$here/go-version-m.txt"
 # ground truth for the symbol labels: the function symbols (text, T/t) as `go tool nm` lists them
-go tool nm bootstrap | awk '$2 == "T" || $2 == "t" { print $3 }' | sort -u | gzip -9n > "$here/bootstrap-functions.txt.gz"
+go tool nm bootstrap | awk '$2 == "T" || $2 == "t" { sub(/^ *[0-9a-f]+ [Tt] /, ""); print }' | sort -u | gzip -9n > "$here/bootstrap-functions.txt.gz"
 touch -d 2024-01-01T00:00:00Z bootstrap stripped/bootstrap
 chmod 755 bootstrap stripped/bootstrap
 rm -f "$repo/sample_packages/go-function.zip" "$repo/tests/fixtures/golang/go-function-stripped.zip"
