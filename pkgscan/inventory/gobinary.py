@@ -625,31 +625,63 @@ def parse(data: bytes | bytearray | memoryview, want_symbols: bool = True) -> Go
         if errors:
             out.problems.append(f"Go build info unreadable: {errors[0]}")
         return out
-    if want_symbols and elf is not None:
-        _read_symbols(elf, out)
-    elif want_symbols:
-        out.problems.append(f"symbol tables of {out.format or 'this'} files are not read")
+    if want_symbols:
+        _read_symbols(elf, out, mv)
     return out
 
 
-def _read_symbols(elf: _Elf, out: GoBinary) -> None:
+#: a pclntab header: magic (little-endian: its low byte comes first), two zero bytes, the instruction
+#: size quantum and the pointer size; the regular expression starts with a literal (fast to search)
+_PCLN_HEADER = re.compile(rb"\xff\xff\xff([\xf0\xf1\xfa\xfb]?)\x00\x00[\x01\x02\x04][\x04\x08]")
+
+
+def _find_pclntab(data: memoryview) -> list[str] | None:
+    """Function names of a pclntab found by its header (no section names it: externally linked or
+    PE/Mach-O programs).  Each candidate header is checked by reading the table; None if none reads."""
+    raw = data.obj if isinstance(data.obj, (bytes, bytearray)) and len(data.obj) == len(data) else bytes(data)
+    tried = 0
+    for m in _PCLN_HEADER.finditer(raw):
+        start = m.start() if m.group(1) else m.start() - 1
+        if start < 0 or (not m.group(1) and raw[start] not in (0xF0, 0xF1, 0xFA, 0xFB)):
+            continue
+        tried += 1
+        try:
+            names = pclntab_names(data[start:])
+            if len(names) > 16:
+                return names
+        except (_Bad, struct.error):
+            pass
+        if tried >= MAX_MAGIC_HITS:
+            break
+    return None
+
+
+def _read_symbols(elf: _Elf | None, out: GoBinary, data: memoryview) -> None:
     """The function names, sorted and unique (split into packages only when asked: most never are)."""
     names: set[str] = set()
     sources = []
-    s = elf.section(".gopclntab") or elf.section(".data.rel.ro.gopclntab")
+    s = None if elf is None else (elf.section(".gopclntab") or elf.section(".data.rel.ro.gopclntab"))
     if s is not None:
         try:
             names.update(pclntab_names(elf.section_data(s)))
             sources.append("pclntab")
         except (_Bad, struct.error) as exc:
             out.problems.append(f"Go pclntab unreadable: {exc}")
-    try:
-        got = _symtab_names(elf)
-        if got is not None:
-            names.update(got)
-            sources.insert(0, "symtab")
-    except (_Bad, struct.error) as exc:
-        out.problems.append(f"ELF .symtab unreadable: {exc}")
+    else:
+        found = _find_pclntab(data)
+        if found is not None:
+            names.update(found)
+            sources.append("pclntab")
+    if elf is not None:
+        try:
+            got = _symtab_names(elf)
+            if got is not None:
+                names.update(got)
+                sources.insert(0, "symtab")
+        except (_Bad, struct.error) as exc:
+            out.problems.append(f"ELF .symtab unreadable: {exc}")
+    if not sources:
+        out.problems.append("no symbol table or Go function table found")
     names.discard("")
     if sources and names:
         out.names = tuple(sorted(names))
