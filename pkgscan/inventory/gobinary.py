@@ -48,6 +48,7 @@ MAX_FUNCS = 4_000_000
 #: module lines in the build info
 MAX_MODULES = 100_000
 
+_GO_VERSION = re.compile(rb"(go[0-9]|devel )[\x20-\x7e]{0,200}")
 _PCLN_MAGICS = {0xFFFFFFFB: "1.2", 0xFFFFFFFA: "1.16", 0xFFFFFFF0: "1.18", 0xFFFFFFF1: "1.20"}
 
 
@@ -143,6 +144,10 @@ class _Elf:
         self.problems: list[str] = []
         self.sections = self._sections()
         self.segments = self._segments()
+        ends = [(off + size, name) for name, typ, _f, _a, off, size, _l, _e in self.sections if typ != 8]
+        if ends and max(ends)[0] > len(data):
+            self.problems.append(f"the ELF file is truncated: {len(data)} bytes, its section {max(ends)[1] or '?'} "
+                                 f"ends at {max(ends)[0]}")
 
     # (name, type, flags, addr, offset, size, link, entsize)
     def _sections(self) -> list[tuple]:
@@ -314,7 +319,9 @@ def parse_buildinfo(data: memoryview, off: int, elf: _Elf | None) -> BuildInfo:
         except _Bad as exc:  # the version alone is still worth having
             info.problems.append(f"module information unreadable: {exc}")
             mod = b""
-    info.go_version = vers.decode("utf-8", "replace")
+    if not _GO_VERSION.fullmatch(vers):
+        raise _Bad(f"the toolchain version {vers[:40]!r} is no Go version")
+    info.go_version = vers.decode("ascii")
     if len(mod) >= 33 and mod[-17] == 0x0A:
         mod = mod[16:-16]
     elif mod:
@@ -393,7 +400,7 @@ def stdlib_version(go_version: str) -> str:
 # ----------------------------------------------------------------------------------------- symbols
 
 _DOMAIN = re.compile(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-_CLOSURE = re.compile(r"(func\d+|\d+|gowrap\d+|deferwrap\d+|)")
+_CLOSURE = re.compile(r"(func\d+|\d+|gowrap\d+|deferwrap\d+|abi0|abiinternal|)")
 _SUFFIX = re.compile(r"-(fm|range\d+)$")
 _HEX = re.compile(r"%([0-9A-Fa-f]{2})")
 
@@ -618,31 +625,63 @@ def parse(data: bytes | bytearray | memoryview, want_symbols: bool = True) -> Go
         if errors:
             out.problems.append(f"Go build info unreadable: {errors[0]}")
         return out
-    if want_symbols and elf is not None:
-        _read_symbols(elf, out)
-    elif want_symbols:
-        out.problems.append(f"symbol tables of {out.format or 'this'} files are not read")
+    if want_symbols:
+        _read_symbols(elf, out, mv)
     return out
 
 
-def _read_symbols(elf: _Elf, out: GoBinary) -> None:
+#: a pclntab header: magic (little-endian: its low byte comes first), two zero bytes, the instruction
+#: size quantum and the pointer size; the regular expression starts with a literal (fast to search)
+_PCLN_HEADER = re.compile(rb"\xff\xff\xff([\xf0\xf1\xfa\xfb]?)\x00\x00[\x01\x02\x04][\x04\x08]")
+
+
+def _find_pclntab(data: memoryview) -> list[str] | None:
+    """Function names of a pclntab found by its header (no section names it: externally linked or
+    PE/Mach-O programs).  Each candidate header is checked by reading the table; None if none reads."""
+    raw = data.obj if isinstance(data.obj, (bytes, bytearray)) and len(data.obj) == len(data) else bytes(data)
+    tried = 0
+    for m in _PCLN_HEADER.finditer(raw):
+        start = m.start() if m.group(1) else m.start() - 1
+        if start < 0 or (not m.group(1) and raw[start] not in (0xF0, 0xF1, 0xFA, 0xFB)):
+            continue
+        tried += 1
+        try:
+            names = pclntab_names(data[start:])
+            if len(names) > 16:
+                return names
+        except (_Bad, struct.error):
+            pass
+        if tried >= MAX_MAGIC_HITS:
+            break
+    return None
+
+
+def _read_symbols(elf: _Elf | None, out: GoBinary, data: memoryview) -> None:
     """The function names, sorted and unique (split into packages only when asked: most never are)."""
     names: set[str] = set()
     sources = []
-    s = elf.section(".gopclntab") or elf.section(".data.rel.ro.gopclntab")
+    s = None if elf is None else (elf.section(".gopclntab") or elf.section(".data.rel.ro.gopclntab"))
     if s is not None:
         try:
             names.update(pclntab_names(elf.section_data(s)))
             sources.append("pclntab")
         except (_Bad, struct.error) as exc:
             out.problems.append(f"Go pclntab unreadable: {exc}")
-    try:
-        got = _symtab_names(elf)
-        if got is not None:
-            names.update(got)
-            sources.insert(0, "symtab")
-    except (_Bad, struct.error) as exc:
-        out.problems.append(f"ELF .symtab unreadable: {exc}")
+    else:
+        found = _find_pclntab(data)
+        if found is not None:
+            names.update(found)
+            sources.append("pclntab")
+    if elf is not None:
+        try:
+            got = _symtab_names(elf)
+            if got is not None:
+                names.update(got)
+                sources.insert(0, "symtab")
+        except (_Bad, struct.error) as exc:
+            out.problems.append(f"ELF .symtab unreadable: {exc}")
+    if not sources:
+        out.problems.append("no symbol table or Go function table found")
     names.discard("")
     if sources and names:
         out.names = tuple(sorted(names))
