@@ -17,6 +17,10 @@ Knowing differences from the peers (each also sits next to its case):
   ``version_constant*`` cases it finds no version.  Installed specifications (what a Lambda package
   carries, written by RubyGems) always have literal versions; in an installed specification named
   ``<name>-<version>.gemspec`` the file name then supplies the version (``filename`` evidence, 0.6).
+  Where such hand-written gemspecs do get deployed, as Bundler's git checkouts
+  (``bundler/gems/<name>-<rev>/``), ``VERSION = "..."`` in ``lib/<name>/version.rb`` is read as text
+  (scalibr's ``version_constant`` and ``version_constant_freeze`` there give 1.2.3 and 2.3.4, as
+  scalibr says); ``File.join``/``expand_path`` load paths and conditional requires are not followed.
 - scalibr's ``invalid.gemspec`` is truncated after ``s.name =`` but keeps RubyGems' ``# stub: rss
   0.2.9 ruby lib`` line: scalibr errors, pkgscan reports rss 0.2.9 from the stub line
   (``manifest-analysis`` 0.9), so an installed gem does not vanish for a damaged spec.
@@ -383,6 +387,37 @@ def test_layer_layout(tmp_path):
     assert sorted((c.name, c.version) for c in inv.components) == [("faraday", "1.1.0"), ("jmespath", "1.6.1"),
                                                                    ("rexml", "3.2.5")]
     assert {o.root for c in inv.components for o in c.occurrences} == {"ruby/gems/3.3.0"}
+
+
+def test_git_gems_from_bundler_checkouts(tmp_path):
+    """scalibr's version-constant fixtures, installed where Bundler puts a GIT gem: the version comes
+    from ``VERSION = ...`` in ``lib/<name>/version.rb``, read as text; a version only a method call
+    gives is not reported."""
+    root = tmp_path / "fn"
+    gems = "vendor/bundle/ruby/3.3.0/bundler/gems/"
+    src = PEER_SPEC / "osv-scalibr"
+    _write(root, gems + "example_app-027dbe2e5639/example_app.gemspec",
+           (src / "version_constant" / "version_constant.gemspec").read_bytes())
+    _write(root, gems + "example_app-027dbe2e5639/lib/example_app/version.rb",
+           (src / "version_constant" / "lib" / "example_app" / "version.rb").read_bytes())
+    _write(root, gems + "example_app_freeze-5904fc9a7068/example_app_freeze.gemspec",
+           (src / "version_constant_freeze" / "version_constant_freeze.gemspec").read_bytes())
+    _write(root, gems + "example_app_freeze-5904fc9a7068/lib/example_app_freeze/version.rb",
+           (src / "version_constant_freeze" / "lib" / "example_app" / "version.rb").read_bytes())
+    _write(root, gems + "example_app-aaaaaaaaaaaa/x.gemspec", (src / "version_method" / "version_method.gemspec").read_bytes())
+    lock = (b"GIT\n  remote: https://example.invalid/example_app.git\n  revision: 027dbe2e56397b534e859fc283990cad1b6addd6\n"
+            b"  specs:\n    example_app (1.2.3)\n\nGEM\n  remote: https://rubygems.org/\n  specs:\n\n"
+            b"DEPENDENCIES\n  example_app!\n\nBUNDLED WITH\n   2.5.11\n")
+    _write(root, "Gemfile.lock", lock)
+    inv = scan_path(str(root))
+    comps = {(c.name, c.version): c for c in inv.components}
+    assert set(comps) == {("example_app", "1.2.3"), ("example_app_freeze", "2.3.4")}
+    c = comps[("example_app", "1.2.3")]
+    assert c.declared_in == ("Gemfile.lock",) and ("pkgscan:gem:source", "git") in c.properties
+    assert ("pkgscan:gem:revision", "027dbe2e5639") in c.properties
+    assert c.evidence[0].confidence == 0.8 and c.evidence[0].detail == "VERSION in lib/example_app/version.rb"
+    assert comps[("example_app_freeze", "2.3.4")].missing_from_lockfile
+    assert any("no literal version" in n.message for n in inv.notices)
 
 
 # --------------------------------------------------------------------------- the sample and matching
