@@ -5,6 +5,11 @@ overwrites an earlier layer's file at the same path).  Python then searches ``/v
 ``/opt/python/lib/pythonX.Y/site-packages``, ``/opt/python``, and last the runtime's own packages
 (boto3 and botocore); Node resolves from the function's ``node_modules`` to
 ``/opt/nodejs/nodeNN/node_modules``, ``/opt/nodejs/node_modules``, and last the runtime's SDK.
+Ruby puts ``/var/task/vendor/bundle/ruby/X.Y.0`` and ``/opt/ruby/gems/X.Y.0`` on ``GEM_PATH``
+(X.Y.0 the runtime's ABI: ``ruby3.3`` -> ``3.3.0``), and RubyGems activates the HIGHEST version of a
+gem found on it (ties: the first directory) -- unless the function calls ``require
+"bundler/setup"``, when its Gemfile.lock decides (not modelled here).  .NET loads what the function's ``<App>.deps.json`` in
+``/var/task`` lists; a layer's copies are not probed.
 For each package that appears in several places this says which copy is loaded and which are
 shadowed.  Packages nested inside another package's ``node_modules`` are private to it and always
 loaded by it: they take part in no shadowing.
@@ -16,11 +21,16 @@ from dataclasses import dataclass
 
 from .model import NPM, PYPI, Inventory
 
+GEM, NUGET = "gem", "nuget"
+
 NOT_ON_PATH = 99
 _PY_RUNTIME = re.compile(r"^python(\d+\.\d+)")
 _NODE_RUNTIME = re.compile(r"^nodejs(\d+)")
 _SITE = re.compile(r"^python/lib/python(\d+\.\d+)/site-packages$")
 _NODE_VER = re.compile(r"^nodejs/node(\d+)/node_modules$")
+_RUBY_RUNTIME = re.compile(r"^ruby(\d+\.\d+)")
+_GEM_HOME_FN = re.compile(r"^vendor/bundle/ruby/(\d+\.\d+)\.\d+$")
+_GEM_HOME_LAYER = re.compile(r"^ruby/gems/(\d+\.\d+)\.\d+$")
 
 #: what the managed runtimes provide when the function does not ship its own copy
 PYTHON_SDK = ("boto3", "botocore")
@@ -88,12 +98,28 @@ def _node_slot(root: str, location: str, name: str, from_layer: bool, nodever: s
     return NOT_ON_PATH, f"/opt/{root}"
 
 
+def _gem_slot(root: str, from_layer: bool, rubyver: str | None) -> tuple[int, str]:
+    m = (_GEM_HOME_LAYER if from_layer else _GEM_HOME_FN).match(root)
+    where = f"/opt/{root}" if from_layer else f"/var/task/{root}"
+    if m and (rubyver is None or m.group(1) == rubyver):
+        return (1 if from_layer else 0), where
+    return NOT_ON_PATH, where
+
+
+def _nuget_slot(root: str, from_layer: bool) -> tuple[int, str]:
+    if from_layer:
+        return NOT_ON_PATH, f"/opt/{root}" if root else "/opt"
+    return 0, f"/var/task/{root}" if root else "/var/task"
+
+
 def effective_view(runtime: str, function: Inventory | None, layers: list[tuple[str, Inventory | None]]) -> EffectiveView:
     """``layers`` in the function's layer order: (layer version ARN, its inventory or None)."""
     m = _PY_RUNTIME.match(runtime or "")
     pyver = m.group(1) if m else None
     n = _NODE_RUNTIME.match(runtime or "")
     nodever = n.group(1) if n else None
+    r = _RUBY_RUNTIME.match(runtime or "")
+    rubyver = r.group(1) if r else None
     copies: list[Copy] = []
     sources: list[tuple[str, Inventory]] = []
     if function is not None:
@@ -105,6 +131,10 @@ def effective_view(runtime: str, function: Inventory | None, layers: list[tuple[
             for occ in comp.occurrences:
                 if comp.ecosystem == PYPI:
                     slot = _python_slot(occ.root, from_layer, pyver)
+                elif comp.ecosystem == GEM:
+                    slot = _gem_slot(occ.root, from_layer, rubyver)
+                elif comp.ecosystem == NUGET:
+                    slot = _nuget_slot(occ.root, from_layer)
                 else:
                     slot = _node_slot(occ.root, occ.location, comp.name, from_layer, nodever)
                     if slot is None:
@@ -118,6 +148,11 @@ def effective_view(runtime: str, function: Inventory | None, layers: list[tuple[
     out: list[Copy] = []
     for (_eco, _name), group in sorted(by_pkg.items()):
         group.sort(key=lambda c: (c.rank, -c.order))  # same directory in /opt: the later layer wins
+        if _eco == GEM:  # RubyGems activates the highest version on GEM_PATH (stable: ties keep path order)
+            from .vulns.versions import sort_key
+
+            group.sort(key=lambda c: sort_key(GEM, c.version), reverse=True)
+            group.sort(key=lambda c: c.rank >= NOT_ON_PATH)
         winner = group[0] if group[0].rank < NOT_ON_PATH else None
         for c in group:
             if c.rank >= NOT_ON_PATH or winner is None:
@@ -141,4 +176,7 @@ def effective_view(runtime: str, function: Inventory | None, layers: list[tuple[
                 notes.append(f"the AWS SDK for JavaScript v3 (@aws-sdk/*) is provided by the {runtime} runtime")
         elif (NPM, NODE_SDK_V2) not in names:
             notes.append(f"aws-sdk (v2) is provided by the {runtime} runtime")
+    elif rubyver:
+        if not any(e == GEM and name.startswith("aws-sdk-") for e, name in names):
+            notes.append(f"the AWS SDK for Ruby (aws-sdk-*) is provided by the {runtime} runtime")
     return EffectiveView(runtime, tuple(out), tuple(notes))

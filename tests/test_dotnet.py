@@ -48,6 +48,7 @@ from pkgscan import scan_path
 from pkgscan.inventory.dotnet import parse_deps_json
 from pkgscan.inventory.lockfiles import LockfileError
 from pkgscan.inventory.lockfiles import nuget_lock
+from pkgscan.runtime_view import effective_view
 from pkgscan.scan import scan_vulnerabilities
 from pkgscan.versions import nuget
 from pkgscan.vulns.matcher import OfflineSource
@@ -384,3 +385,16 @@ def test_matching_case_and_nuget_order(tmp_path, nuget_db, name, version, hit):
     (d / "a.deps.json").write_text(json.dumps(doc))
     findings = scan_vulnerabilities(scan_path(str(d)), [OfflineSource(nuget_db)]).findings
     assert bool(findings) is hit
+
+
+def test_runtime_view_function_deps_json_only(tmp_path):
+    """The host loads what the function's deps.json lists; a layer's deps.json is not probed."""
+    layer = tmp_path / "layer" / "dotnet"
+    layer.mkdir(parents=True)
+    shutil.copy(PEER_DEPS / "trivy" / "happy.deps.json", layer / "ExampleApp1.deps.json")
+    view = effective_view("dotnet8", scan_path(str(SAMPLES / "dotnet-function.zip")),
+                          [("arn:aws:lambda:eu-west-1:1:layer:x:1", scan_path(str(tmp_path / "layer")))])
+    st = {(c.name, c.version): (c.status, c.search_path) for c in view.copies}
+    assert st[("Newtonsoft.Json", "12.0.3")] == ("loaded", "/var/task")
+    assert st[("Newtonsoft.Json", "13.0.1")] == ("not-on-path", "/opt/dotnet")
+    assert view.notes == ()

@@ -49,6 +49,7 @@ import pytest
 from pkgscan import scan_path
 from pkgscan.inventory.lockfiles import LockfileError, gemfile_lock
 from pkgscan.inventory.ruby import gem_home, gemspec_installed, parse_filename, read_gemspec
+from pkgscan.runtime_view import effective_view
 from pkgscan.scan import scan_vulnerabilities
 from pkgscan.versions import rubygems
 from pkgscan.vulns.matcher import OfflineSource
@@ -488,3 +489,21 @@ def test_sample_zip_listing_matches_truth():
     names = zipfile.ZipFile(SAMPLES / truth["zip"]).namelist()
     specs = sorted(n for n in names if n.endswith(".gemspec"))
     assert specs == sorted(loc for c in truth["components"] for loc in c["locations"])
+
+
+def test_runtime_view_gem_path(tmp_path):
+    """GEM_PATH is /var/task/vendor/bundle/ruby/3.3.0 then /opt/ruby/gems/3.3.0 and RubyGems activates
+    the highest version: the layer's fixed jmespath 1.6.1 wins over the function's 1.6.0; for rexml
+    (the same version in both) the function's copy comes first."""
+    layer = tmp_path / "layer"
+    for f in ("jmespath-1.6.1.gemspec", "rexml-3.2.5.gemspec"):
+        _write(layer, "ruby/gems/3.3.0/specifications/" + f, (DEBIAN / f).read_bytes())
+    fn = scan_path(str(SAMPLES / "ruby-function.zip"))
+    view = effective_view("ruby3.3", fn, [("arn:aws:lambda:eu-west-1:1:layer:gems:1", scan_path(str(layer)))])
+    st = {(c.name, c.version, c.source[:8]): (c.status, c.search_path) for c in view.copies}
+    assert st[("jmespath", "1.6.1", "arn:aws:")] == ("loaded", "/opt/ruby/gems/3.3.0")
+    assert st[("jmespath", "1.6.0", "function")] == ("shadowed", "/var/task/vendor/bundle/ruby/3.3.0")
+    assert st[("rexml", "3.2.5", "function")][0] == "loaded" and st[("rexml", "3.2.5", "arn:aws:")][0] == "shadowed"
+    assert view.notes == ("the AWS SDK for Ruby (aws-sdk-*) is provided by the ruby3.3 runtime",)
+    # another Ruby ABI: none of these directories is on the runtime's GEM_PATH
+    assert {c.status for c in effective_view("ruby3.4", fn, []).copies} == {"not-on-path"}
