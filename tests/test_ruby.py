@@ -388,6 +388,7 @@ def test_layer_layout(tmp_path):
     assert sorted((c.name, c.version) for c in inv.components) == [("faraday", "1.1.0"), ("jmespath", "1.6.1"),
                                                                    ("rexml", "3.2.5")]
     assert {o.root for c in inv.components for o in c.occurrences} == {"ruby/gems/3.3.0"}
+    assert inv.artifact.layout == "layer"
 
 
 def test_git_gems_from_bundler_checkouts(tmp_path):
