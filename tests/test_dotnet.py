@@ -398,3 +398,22 @@ def test_runtime_view_function_deps_json_only(tmp_path):
     assert st[("Newtonsoft.Json", "12.0.3")] == ("loaded", "/var/task")
     assert st[("Newtonsoft.Json", "13.0.1")] == ("not-on-path", "/opt/dotnet")
     assert view.notes == ()
+
+
+def test_cli_scan_finds_the_advisory(tmp_path):
+    """`pkgscan db import` of the NuGet record, then `pkgscan scan --format json` on the sample."""
+    from click.testing import CliRunner
+
+    from pkgscan.cli import main
+
+    db = tmp_path / "db"
+    runner = CliRunner()
+    r = runner.invoke(main, ["db", "import", str(FIX / "osv" / "NuGet"), "--db", str(db)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "r.json"
+    r = runner.invoke(main, ["scan", str(SAMPLES / "dotnet-function.zip"), "--db", str(db), "--format", "json", "-o", str(out)],
+                      catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text())
+    assert [(f["purl"], f["id"], f["fixed"]) for f in doc["findings"]] == [
+        ("pkg:nuget/Newtonsoft.Json@12.0.3", "GHSA-5crp-9r3c-p9vr", ["13.0.1"])]

@@ -508,3 +508,22 @@ def test_runtime_view_gem_path(tmp_path):
     assert view.notes == ("the AWS SDK for Ruby (aws-sdk-*) is provided by the ruby3.3 runtime",)
     # another Ruby ABI: none of these directories is on the runtime's GEM_PATH
     assert {c.status for c in effective_view("ruby3.4", fn, []).copies} == {"not-on-path"}
+
+
+def test_cli_scan_finds_the_advisories(tmp_path):
+    """`pkgscan db import` of the RubyGems records, then `pkgscan scan --format json` on the sample."""
+    from click.testing import CliRunner
+
+    from pkgscan.cli import main
+
+    db = tmp_path / "db"
+    runner = CliRunner()
+    r = runner.invoke(main, ["db", "import", str(FIX / "osv" / "RubyGems"), "--db", str(db)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "r.json"
+    r = runner.invoke(main, ["scan", str(SAMPLES / "ruby-function.zip"), "--db", str(db), "--format", "json", "-o", str(out)],
+                      catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text())
+    assert {(f["purl"], f["id"]) for f in doc["findings"]} == {("pkg:gem/jmespath@1.6.0", "GHSA-5c5f-7vfq-3732"),
+                                                               ("pkg:gem/rexml@3.2.5", "GHSA-vg3r-rm7w-2xgh")}
