@@ -527,3 +527,26 @@ def test_cli_scan_finds_the_advisories(tmp_path):
     doc = json.loads(out.read_text())
     assert {(f["purl"], f["id"]) for f in doc["findings"]} == {("pkg:gem/jmespath@1.6.0", "GHSA-5c5f-7vfq-3732"),
                                                                ("pkg:gem/rexml@3.2.5", "GHSA-vg3r-rm7w-2xgh")}
+
+
+@pytest.mark.parametrize("fmt,spec", [("cyclonedx-json", "1.6"), ("cyclonedx-json", "1.4"), ("cyclonedx-xml", "1.5")])
+def test_sample_sbom_is_schema_valid(fmt, spec):
+    from cyclonedx.schema import OutputFormat, SchemaVersion
+    from cyclonedx.validation import make_schemabased_validator
+
+    from pkgscan.report.cyclonedx import build_bom, serialize
+
+    truth = _truth()
+    text = serialize(build_bom(scan_path(str(SAMPLES / truth["zip"]))), fmt, spec, validate=False)
+    ofmt = OutputFormat.JSON if fmt.endswith("json") else OutputFormat.XML
+    schema = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}[spec]
+    assert make_schemabased_validator(ofmt, schema).validate_str(text) is None
+
+
+def test_sample_directory_scan_matches_zip_scan(tmp_path):
+    truth = _truth()
+    with zipfile.ZipFile(SAMPLES / truth["zip"]) as zf:
+        zf.extractall(tmp_path)
+    a, b = scan_path(str(tmp_path)), scan_path(str(SAMPLES / truth["zip"]))
+    assert [(c.purl, c.occurrences) for c in a.components] == [(c.purl, c.occurrences) for c in b.components]
+    assert a.dependencies == b.dependencies and a.declared_only == b.declared_only
