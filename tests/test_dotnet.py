@@ -48,6 +48,7 @@ from pkgscan import scan_path
 from pkgscan.inventory.dotnet import parse_deps_json
 from pkgscan.inventory.lockfiles import LockfileError
 from pkgscan.inventory.lockfiles import nuget_lock
+from pkgscan.runtime_view import effective_view
 from pkgscan.scan import scan_vulnerabilities
 from pkgscan.versions import nuget
 from pkgscan.vulns.matcher import OfflineSource
@@ -384,3 +385,58 @@ def test_matching_case_and_nuget_order(tmp_path, nuget_db, name, version, hit):
     (d / "a.deps.json").write_text(json.dumps(doc))
     findings = scan_vulnerabilities(scan_path(str(d)), [OfflineSource(nuget_db)]).findings
     assert bool(findings) is hit
+
+
+def test_runtime_view_function_deps_json_only(tmp_path):
+    """The host loads what the function's deps.json lists; a layer's deps.json is not probed."""
+    layer = tmp_path / "layer" / "dotnet"
+    layer.mkdir(parents=True)
+    shutil.copy(PEER_DEPS / "trivy" / "happy.deps.json", layer / "ExampleApp1.deps.json")
+    view = effective_view("dotnet8", scan_path(str(SAMPLES / "dotnet-function.zip")),
+                          [("arn:aws:lambda:eu-west-1:1:layer:x:1", scan_path(str(tmp_path / "layer")))])
+    st = {(c.name, c.version): (c.status, c.search_path) for c in view.copies}
+    assert st[("Newtonsoft.Json", "12.0.3")] == ("loaded", "/var/task")
+    assert st[("Newtonsoft.Json", "13.0.1")] == ("not-on-path", "/opt/dotnet")
+    assert view.notes == ()
+
+
+def test_cli_scan_finds_the_advisory(tmp_path):
+    """`pkgscan db import` of the NuGet record, then `pkgscan scan --format json` on the sample."""
+    from click.testing import CliRunner
+
+    from pkgscan.cli import main
+
+    db = tmp_path / "db"
+    runner = CliRunner()
+    r = runner.invoke(main, ["db", "import", str(FIX / "osv" / "NuGet"), "--db", str(db)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "r.json"
+    r = runner.invoke(main, ["scan", str(SAMPLES / "dotnet-function.zip"), "--db", str(db), "--format", "json", "-o", str(out)],
+                      catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text())
+    assert [(f["purl"], f["id"], f["fixed"]) for f in doc["findings"]] == [
+        ("pkg:nuget/Newtonsoft.Json@12.0.3", "GHSA-5crp-9r3c-p9vr", ["13.0.1"])]
+
+
+@pytest.mark.parametrize("fmt,spec", [("cyclonedx-json", "1.6"), ("cyclonedx-json", "1.4"), ("cyclonedx-xml", "1.5")])
+def test_sample_sbom_is_schema_valid(fmt, spec):
+    from cyclonedx.schema import OutputFormat, SchemaVersion
+    from cyclonedx.validation import make_schemabased_validator
+
+    from pkgscan.report.cyclonedx import build_bom, serialize
+
+    truth = _truth()
+    text = serialize(build_bom(scan_path(str(SAMPLES / truth["zip"]))), fmt, spec, validate=False)
+    ofmt = OutputFormat.JSON if fmt.endswith("json") else OutputFormat.XML
+    schema = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}[spec]
+    assert make_schemabased_validator(ofmt, schema).validate_str(text) is None
+
+
+def test_sample_directory_scan_matches_zip_scan(tmp_path):
+    truth = _truth()
+    with zipfile.ZipFile(SAMPLES / truth["zip"]) as zf:
+        zf.extractall(tmp_path)
+    a, b = scan_path(str(tmp_path)), scan_path(str(SAMPLES / truth["zip"]))
+    assert [(c.purl, c.occurrences) for c in a.components] == [(c.purl, c.occurrences) for c in b.components]
+    assert a.dependencies == b.dependencies and a.declared_only == b.declared_only

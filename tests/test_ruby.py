@@ -17,6 +17,10 @@ Knowing differences from the peers (each also sits next to its case):
   ``version_constant*`` cases it finds no version.  Installed specifications (what a Lambda package
   carries, written by RubyGems) always have literal versions; in an installed specification named
   ``<name>-<version>.gemspec`` the file name then supplies the version (``filename`` evidence, 0.6).
+  Where such hand-written gemspecs do get deployed, as Bundler's git checkouts
+  (``bundler/gems/<name>-<rev>/``), ``VERSION = "..."`` in ``lib/<name>/version.rb`` is read as text
+  (scalibr's ``version_constant`` and ``version_constant_freeze`` there give 1.2.3 and 2.3.4, as
+  scalibr says); ``File.join``/``expand_path`` load paths and conditional requires are not followed.
 - scalibr's ``invalid.gemspec`` is truncated after ``s.name =`` but keeps RubyGems' ``# stub: rss
   0.2.9 ruby lib`` line: scalibr errors, pkgscan reports rss 0.2.9 from the stub line
   (``manifest-analysis`` 0.9), so an installed gem does not vanish for a damaged spec.
@@ -45,6 +49,7 @@ import pytest
 from pkgscan import scan_path
 from pkgscan.inventory.lockfiles import LockfileError, gemfile_lock
 from pkgscan.inventory.ruby import gem_home, gemspec_installed, parse_filename, read_gemspec
+from pkgscan.runtime_view import effective_view
 from pkgscan.scan import scan_vulnerabilities
 from pkgscan.versions import rubygems
 from pkgscan.vulns.matcher import OfflineSource
@@ -383,6 +388,38 @@ def test_layer_layout(tmp_path):
     assert sorted((c.name, c.version) for c in inv.components) == [("faraday", "1.1.0"), ("jmespath", "1.6.1"),
                                                                    ("rexml", "3.2.5")]
     assert {o.root for c in inv.components for o in c.occurrences} == {"ruby/gems/3.3.0"}
+    assert inv.artifact.layout == "layer"
+
+
+def test_git_gems_from_bundler_checkouts(tmp_path):
+    """scalibr's version-constant fixtures, installed where Bundler puts a GIT gem: the version comes
+    from ``VERSION = ...`` in ``lib/<name>/version.rb``, read as text; a version only a method call
+    gives is not reported."""
+    root = tmp_path / "fn"
+    gems = "vendor/bundle/ruby/3.3.0/bundler/gems/"
+    src = PEER_SPEC / "osv-scalibr"
+    _write(root, gems + "example_app-027dbe2e5639/example_app.gemspec",
+           (src / "version_constant" / "version_constant.gemspec").read_bytes())
+    _write(root, gems + "example_app-027dbe2e5639/lib/example_app/version.rb",
+           (src / "version_constant" / "lib" / "example_app" / "version.rb").read_bytes())
+    _write(root, gems + "example_app_freeze-5904fc9a7068/example_app_freeze.gemspec",
+           (src / "version_constant_freeze" / "version_constant_freeze.gemspec").read_bytes())
+    _write(root, gems + "example_app_freeze-5904fc9a7068/lib/example_app_freeze/version.rb",
+           (src / "version_constant_freeze" / "lib" / "example_app" / "version.rb").read_bytes())
+    _write(root, gems + "example_app-aaaaaaaaaaaa/x.gemspec", (src / "version_method" / "version_method.gemspec").read_bytes())
+    lock = (b"GIT\n  remote: https://example.invalid/example_app.git\n  revision: 027dbe2e56397b534e859fc283990cad1b6addd6\n"
+            b"  specs:\n    example_app (1.2.3)\n\nGEM\n  remote: https://rubygems.org/\n  specs:\n\n"
+            b"DEPENDENCIES\n  example_app!\n\nBUNDLED WITH\n   2.5.11\n")
+    _write(root, "Gemfile.lock", lock)
+    inv = scan_path(str(root))
+    comps = {(c.name, c.version): c for c in inv.components}
+    assert set(comps) == {("example_app", "1.2.3"), ("example_app_freeze", "2.3.4")}
+    c = comps[("example_app", "1.2.3")]
+    assert c.declared_in == ("Gemfile.lock",) and ("pkgscan:gem:source", "git") in c.properties
+    assert ("pkgscan:gem:revision", "027dbe2e5639") in c.properties
+    assert c.evidence[0].confidence == 0.8 and c.evidence[0].detail == "VERSION in lib/example_app/version.rb"
+    assert comps[("example_app_freeze", "2.3.4")].missing_from_lockfile
+    assert any("no literal version" in n.message for n in inv.notices)
 
 
 # --------------------------------------------------------------------------- the sample and matching
@@ -453,3 +490,63 @@ def test_sample_zip_listing_matches_truth():
     names = zipfile.ZipFile(SAMPLES / truth["zip"]).namelist()
     specs = sorted(n for n in names if n.endswith(".gemspec"))
     assert specs == sorted(loc for c in truth["components"] for loc in c["locations"])
+
+
+def test_runtime_view_gem_path(tmp_path):
+    """GEM_PATH is /var/task/vendor/bundle/ruby/3.3.0 then /opt/ruby/gems/3.3.0 and RubyGems activates
+    the highest version: the layer's fixed jmespath 1.6.1 wins over the function's 1.6.0; for rexml
+    (the same version in both) the function's copy comes first."""
+    layer = tmp_path / "layer"
+    for f in ("jmespath-1.6.1.gemspec", "rexml-3.2.5.gemspec"):
+        _write(layer, "ruby/gems/3.3.0/specifications/" + f, (DEBIAN / f).read_bytes())
+    fn = scan_path(str(SAMPLES / "ruby-function.zip"))
+    view = effective_view("ruby3.3", fn, [("arn:aws:lambda:eu-west-1:1:layer:gems:1", scan_path(str(layer)))])
+    st = {(c.name, c.version, c.source[:8]): (c.status, c.search_path) for c in view.copies}
+    assert st[("jmespath", "1.6.1", "arn:aws:")] == ("loaded", "/opt/ruby/gems/3.3.0")
+    assert st[("jmespath", "1.6.0", "function")] == ("shadowed", "/var/task/vendor/bundle/ruby/3.3.0")
+    assert st[("rexml", "3.2.5", "function")][0] == "loaded" and st[("rexml", "3.2.5", "arn:aws:")][0] == "shadowed"
+    assert view.notes == ("the AWS SDK for Ruby (aws-sdk-*) is provided by the ruby3.3 runtime",)
+    # another Ruby ABI: none of these directories is on the runtime's GEM_PATH
+    assert {c.status for c in effective_view("ruby3.4", fn, []).copies} == {"not-on-path"}
+
+
+def test_cli_scan_finds_the_advisories(tmp_path):
+    """`pkgscan db import` of the RubyGems records, then `pkgscan scan --format json` on the sample."""
+    from click.testing import CliRunner
+
+    from pkgscan.cli import main
+
+    db = tmp_path / "db"
+    runner = CliRunner()
+    r = runner.invoke(main, ["db", "import", str(FIX / "osv" / "RubyGems"), "--db", str(db)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "r.json"
+    r = runner.invoke(main, ["scan", str(SAMPLES / "ruby-function.zip"), "--db", str(db), "--format", "json", "-o", str(out)],
+                      catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text())
+    assert {(f["purl"], f["id"]) for f in doc["findings"]} == {("pkg:gem/jmespath@1.6.0", "GHSA-5c5f-7vfq-3732"),
+                                                               ("pkg:gem/rexml@3.2.5", "GHSA-vg3r-rm7w-2xgh")}
+
+
+@pytest.mark.parametrize("fmt,spec", [("cyclonedx-json", "1.6"), ("cyclonedx-json", "1.4"), ("cyclonedx-xml", "1.5")])
+def test_sample_sbom_is_schema_valid(fmt, spec):
+    from cyclonedx.schema import OutputFormat, SchemaVersion
+    from cyclonedx.validation import make_schemabased_validator
+
+    from pkgscan.report.cyclonedx import build_bom, serialize
+
+    truth = _truth()
+    text = serialize(build_bom(scan_path(str(SAMPLES / truth["zip"]))), fmt, spec, validate=False)
+    ofmt = OutputFormat.JSON if fmt.endswith("json") else OutputFormat.XML
+    schema = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}[spec]
+    assert make_schemabased_validator(ofmt, schema).validate_str(text) is None
+
+
+def test_sample_directory_scan_matches_zip_scan(tmp_path):
+    truth = _truth()
+    with zipfile.ZipFile(SAMPLES / truth["zip"]) as zf:
+        zf.extractall(tmp_path)
+    a, b = scan_path(str(tmp_path)), scan_path(str(SAMPLES / truth["zip"]))
+    assert [(c.purl, c.occurrences) for c in a.components] == [(c.purl, c.occurrences) for c in b.components]
+    assert a.dependencies == b.dependencies and a.declared_only == b.declared_only

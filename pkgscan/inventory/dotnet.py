@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import re
 
+from .. import ecosystems
 from ..archive import Tree
 from ..model import Evidence, Notice
 from .base import CatalogResult, Installed, decode_text, dirname, scrub
@@ -48,10 +49,12 @@ _PAT_LIBRARY = re.compile(rb'"([^"\\/\r\n]{1,512})/([^"\\/\r\n]{1,256})"\s*:\s*\
 
 
 def _split_key(key: str) -> tuple[str, str] | None:
+    """``"Name/Version"`` -> (name, version); None when it is not one (or the name is no NuGet id)."""
     name, sep, version = key.partition("/")
-    if not sep or not name.strip() or not version.strip() or "/" in version:
+    name, version = name.strip(), version.strip()
+    if not sep or not version or "/" in version or not ecosystems.get(NUGET).valid_name(name):
         return None
-    return name.strip(), version.strip()
+    return name, version
 
 
 class DotnetDepsCataloger:
@@ -181,7 +184,7 @@ def _from_document(doc: dict, path: str, notices: list[Notice]) -> list[Installe
         seen.add(ident)
         out.append(_installed(path, cname, version, kind, requires, 1.0, f"deps.json {kind} library", tuple(props)))
     if bad:
-        notices.append(Notice("malformed-metadata", path, f"{bad} library entries without a 'Name/Version' key or "
+        notices.append(Notice("malformed-metadata", path, f"{bad} library entries without a 'Name/Version' key (a valid NuGet id) or "
                               "an object value were skipped"))
     return out
 
@@ -193,10 +196,10 @@ def _by_pattern(data: bytes, path: str, why: str, notices: list[Notice]) -> list
         kind = m.group(3).decode("ascii")
         if kind not in ("package", "runtimepack"):
             continue
-        name = _component_name(m.group(1).decode("utf-8", "replace").strip(), kind)
-        version = m.group(2).decode("utf-8", "replace").strip()
-        if not name or not version:
+        split = _split_key(m.group(1).decode("utf-8", "replace") + "/" + m.group(2).decode("utf-8", "replace"))
+        if split is None:
             continue
+        name, version = _component_name(split[0], kind), split[1]
         ident = (name.lower(), version.lower())
         if ident in seen:
             continue

@@ -22,6 +22,12 @@ literal.  Comments and heredoc bodies are blanked first, so text inside a heredo
 ``add_runtime_dependency`` / ``add_dependency`` are runtime dependencies (the dependency edges);
 ``add_development_dependency`` is not.
 
+Gems a Gemfile.lock takes from git are installed by Bundler as a checkout,
+``<gem home>/bundler/gems/<name>-<revision>/<name>.gemspec``: that gemspec is the project's own,
+hand-written one, read the same way; its version is a literal, a constant assigned in it, or
+``VERSION = "..."`` in the checkout's ``lib/<name>/version.rb`` (read as text), else it is not
+reported (a notice).
+
 Evidence, strongest first: the spec's own ``name``/``version`` literals (``manifest-analysis``
 1.0); the ``# stub:`` line RubyGems writes on top (``manifest-analysis`` 0.9); the file name
 ``<name>-<version>[-<platform>].gemspec`` (``filename`` 0.6), used when the body gives no
@@ -355,10 +361,19 @@ class RubyGemsCataloger:
     suffixes = (".gemspec",)
 
     def wants(self, path: str, basename: str) -> bool:
-        return gem_home(path) is not None
+        return gem_home(path) is not None or git_gem(path) is not None
 
     def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
         for path in paths:
+            if git_gem(path) is not None:
+                try:
+                    inst = git_gem_installed(tree, path)
+                except Exception as exc:  # never out of the cataloger
+                    tree.notices.append(Notice("malformed-metadata", path, f"gemspec not read: {type(exc).__name__}: {exc}"))
+                    inst = None
+                if inst is not None:
+                    result.installed.append(inst)
+                continue
             try:
                 inst = self.parse(tree, path)
             except Exception as exc:  # never out of the cataloger
@@ -430,4 +445,74 @@ def gemspec_installed(path: str, data: bytes | None, notices: list[Notice]) -> I
         requires=tuple(sorted(set(facts.runtime_deps))),
         evidence=tuple(evidence),
         properties=tuple(properties),
+    )
+
+
+# ------------------------------------------------------------------ gems Bundler installs from git
+
+_MAX_VERSION_RB = 64 * 1024
+_VERSION_CONST = re.compile(r"^[ \t]*VERSION[ \t]*=(?!=)", re.MULTILINE)
+
+
+def git_gem(path: str) -> tuple[str, str] | None:
+    """For '<home>/bundler/gems/<name>-<revision>/<file>.gemspec' (a GIT source in Gemfile.lock,
+    installed by Bundler from its checkout): (home, gem directory)."""
+    parts = path.split("/")
+    if len(parts) < 5 or parts[-4:-2] != ["bundler", "gems"] or not parts[-1].endswith(".gemspec"):
+        return None
+    if not _ABI.match(parts[-5]):
+        return None
+    return "/".join(parts[:-4]), "/".join(parts[:-1])
+
+
+def _version_rb(tree: Tree, gem_dir: str, name: str) -> tuple[str, str]:
+    """``VERSION = "1.2.3"`` in the checkout's ``lib/<name>/version.rb`` (read as text, never run)."""
+    for rel in dict.fromkeys((name, name.replace("-", "/"), name.replace("-", "_"))):
+        candidate = f"{gem_dir}/lib/{rel}/version.rb"
+        if candidate not in tree:
+            continue
+        data = tree.read_or_note(candidate, _MAX_VERSION_RB)
+        if data is None:
+            continue
+        text = _blank_heredocs_and_comments(scrub(decode_text(data)))
+        m = _VERSION_CONST.search(text)
+        if m:
+            lit = read_literal(text, m.end())
+            if lit and lit[0].strip():
+                return lit[0].strip(), candidate
+    return "", ""
+
+
+def git_gem_installed(tree: Tree, path: str) -> Installed | None:
+    """A gem Bundler checked out from git: its own (hand-written) gemspec, read statically.  The
+    version is a literal, a constant assigned in the gemspec, or ``VERSION = "..."`` in
+    ``lib/<name>/version.rb`` of the same checkout; without one it is not reported (a notice)."""
+    loc = git_gem(path)
+    assert loc is not None
+    home, gem_dir = loc
+    data = tree.read_or_note(path, _MAX_GEMSPEC)
+    if data is None:
+        return None
+    facts = read_gemspec(scrub(decode_text(data)))
+    name = facts.name or path.rsplit("/", 1)[-1][: -len(".gemspec")]
+    if not _valid_name(name):
+        tree.notices.append(Notice("malformed-metadata", path, "git gem without a valid literal name"))
+        return None
+    version, confidence, detail = facts.version, 1.0, "gemspec (git checkout)"
+    if not version:
+        version, where = _version_rb(tree, gem_dir, name)
+        confidence, detail = 0.8, f"VERSION in {where.rsplit('/', 1)[0].split(gem_dir + '/', 1)[-1]}/version.rb"
+    if not version:
+        tree.notices.append(Notice("malformed-metadata", path, f"git gem {name}: no literal version in its gemspec or "
+                                   "lib/<name>/version.rb (never evaluated); not reported"))
+        return None
+    revision = gem_dir.rsplit("/", 1)[-1][len(name) + 1:] if gem_dir.rsplit("/", 1)[-1].startswith(name + "-") else ""
+    props = [("pkgscan:gem:source", "git")]
+    if revision:
+        props.append(("pkgscan:gem:revision", scrub(revision)[:64]))
+    return Installed(
+        ecosystem=GEM, name=scrub(name), version=scrub(version), location=path, root=home,
+        licenses=tuple(scrub(x)[:200] for x in facts.licenses[:32]), description=scrub(facts.summary),
+        requires=tuple(sorted(set(facts.runtime_deps))),
+        evidence=(Evidence("manifest-analysis", confidence, path, detail),), properties=tuple(props),
     )

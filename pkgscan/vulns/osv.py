@@ -10,6 +10,7 @@ first range).  Real records break the schema in small ways, so loading is lenien
 from __future__ import annotations
 
 import json
+from importlib.util import find_spec
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -117,7 +118,7 @@ def _sorted_events(order: str, raw_events: object) -> tuple[tuple[str, str, tupl
     return tuple(keyed)
 
 
-SUPPORTED = frozenset(ecosystems.osv_names())
+SUPPORTED = frozenset(e.osv for e in ecosystems.all_ecosystems() if e.osv and find_spec(f"pkgscan.versions.{e.version_module}"))
 
 
 def package_entries(record: dict):
