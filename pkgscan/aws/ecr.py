@@ -289,7 +289,6 @@ def scan_image_function(sc, config: dict, region: str, base: dict, runtime_verdi
     """Scan one container-image function version for ``LambdaScanner`` ``sc``: a FunctionResult."""
     from .runtime_view import effective_view
     from ..scan import scan_tree
-    from ..vulns.matcher import match
     from .model import FAILED, SCANNED, FunctionResult
     from .scanner import error_reason
 
@@ -340,9 +339,9 @@ def scan_image_function(sc, config: dict, region: str, base: dict, runtime_verdi
                     sc.stats["cache_hits"] += 1
             if inv is not None:
                 findings = []
-                if sc.sources:
+                if sc.checker is not None:
                     try:
-                        findings = match(inv, sc.sources, include_withdrawn=sc.opt.include_withdrawn)
+                        findings = list(sc.checker.match(inv))
                     except Exception as exc:
                         sc._code_errors[key] = f"vulnerability matching failed: {error_reason(exc)}"
                 if key not in sc._code_errors:
