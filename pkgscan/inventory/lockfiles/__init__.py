@@ -68,13 +68,14 @@ class Warnings(list):
         return capped(self, self.dropped)
 
 
-def _short(text: str, limit: int = 80) -> str:
+def shorten(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters (and "...") for a warning."""
     return text if len(text) <= limit else text[:limit] + "..."
 
 
 def describe(value: Any) -> str:
     """A short, safe rendering of a hostile value for a warning."""
-    return _short(repr(value))
+    return shorten(repr(value))
 
 
 def valid_name(name: Any) -> bool:

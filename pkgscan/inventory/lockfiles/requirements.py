@@ -30,7 +30,7 @@ from typing import Callable, Optional
 
 from ... import ecosystems
 from ...model import PYPI, LockedPackage, LockfileParse
-from . import MAX_WARNINGS, LockfileError, Warnings, _short, decode_text, guarded  # noqa: F401  (re-exported)
+from . import MAX_WARNINGS, LockfileError, Warnings, decode_text, guarded, shorten  # noqa: F401  (re-exported)
 from .requirements_lines import (
     MAX_LINE_CHARS,
     Skip,
@@ -158,9 +158,9 @@ class _State:
             self.requirement(arg, rel, lineno, report_line, constraint, editable=True)
         elif opt in _FILE_OPTIONS_WITH_ARG or opt in _FILE_OPTIONS_FLAG:
             if opt in _INDEX_OPTIONS and arg:
-                self.warn(f"{where}: {opt} {_short(redact(arg))} (packages may come from a non-default index)")
+                self.warn(f"{where}: {opt} {shorten(redact(arg))} (packages may come from a non-default index)")
         else:
-            self.warn(f"{where}: unsupported option {_short(opt)!r} ignored")
+            self.warn(f"{where}: unsupported option {shorten(opt)!r} ignored")
 
     def include(self, target: str, rel: str, where: str, depth: int, report_line: int,
                 constraint: bool) -> None:
@@ -172,29 +172,29 @@ class _State:
             self.warn(f"{where}: {kind} file name of {len(target)} characters; not followed")
             return
         if "://" in target or target.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", target):
-            self.warn(f"{where}: {kind} file {_short(redact(target))!r} is not a relative path; not followed")
+            self.warn(f"{where}: {kind} file {shorten(redact(target))!r} is not a relative path; not followed")
             return
         target_rel = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target.replace("\\", "/")))
         ident = self.identity(target_rel)
         if ident in self.visited:
             return  # cycle or already included: each file is read once
         if self.read_include is None:
-            self.warn(f"{where}: {kind} file {_short(target)!r} not followed")
+            self.warn(f"{where}: {kind} file {shorten(target)!r} not followed")
             return
         if depth + 1 > MAX_INCLUDE_DEPTH:
-            self.warn(f"{where}: {kind} file {_short(target)!r} not followed (nesting deeper than {MAX_INCLUDE_DEPTH})")
+            self.warn(f"{where}: {kind} file {shorten(target)!r} not followed (nesting deeper than {MAX_INCLUDE_DEPTH})")
             return
         if len(self.visited) > MAX_INCLUDED_FILES:
-            self.warn(f"{where}: {kind} file {_short(target)!r} not followed (more than {MAX_INCLUDED_FILES} files)")
+            self.warn(f"{where}: {kind} file {shorten(target)!r} not followed (more than {MAX_INCLUDED_FILES} files)")
             return
         self.visited.add(ident)
         try:
             content = self.read_include(target_rel)
         except Exception as exc:  # the callback is the caller's; never let it break the parse
-            self.warn(f"{where}: {kind} file {_short(target)!r} could not be read: {type(exc).__name__}")
+            self.warn(f"{where}: {kind} file {shorten(target)!r} could not be read: {type(exc).__name__}")
             return
         if content is None:
-            self.warn(f"{where}: {kind} file {_short(target)!r} not found")
+            self.warn(f"{where}: {kind} file {shorten(target)!r} not found")
             return
         self.parse_file(content, target_rel, depth + 1, report_line, constraint)
 
@@ -206,7 +206,7 @@ class _State:
         try:
             pkg = parse_requirement(text, editable)
         except Skip as exc:
-            self.warn(f"{where}: {exc} ({_short(text)!r}); skipped")
+            self.warn(f"{where}: {exc} ({shorten(text)!r}); skipped")
             return
         if constraint:
             if pkg.version and pkg.source == "registry":

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from ... import ecosystems
 from ...model import PYPI, LockedPackage
-from . import LockfileError, Warnings, _short, decode_text, describe, valid_name
+from . import LockfileError, Warnings, decode_text, describe, shorten, valid_name
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -27,7 +27,7 @@ def load_toml(data: bytes, path: str) -> tuple[dict, str]:
     try:
         return tomllib.loads(text), text
     except (tomllib.TOMLDecodeError, ValueError) as exc:
-        raise LockfileError(f"{path}: not valid TOML ({_short(str(exc), 200)})") from None
+        raise LockfileError(f"{path}: not valid TOML ({shorten(str(exc), 200)})") from None
     except RecursionError:
         raise LockfileError(f"{path}: TOML nesting too deep") from None
 
