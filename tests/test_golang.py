@@ -16,7 +16,7 @@ from pkgscan import scan_path
 from pkgscan.archive import open_tree
 from pkgscan.inventory import gobinary
 from pkgscan.inventory.golang import GoBinaryCataloger
-from pkgscan.serialize import inventory_from_dict, inventory_to_dict
+from pkgscan.aws.serialize import inventory_from_dict, inventory_to_dict
 from pkgscan.vulns.matcher import OfflineSource, match
 from pkgscan.vulns.reachability import NOT_PRESENT, PRESENT, UNKNOWN, label_findings
 from pkgscan.vulns.store import AdvisoryDB, import_path, writer
