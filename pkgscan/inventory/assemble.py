@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from .. import ecosystems
+from ..ecosystems import GOLANG
 from ..model import NPM, Artifact, Component, DeclaredOnly, Inventory, Notice, Occurrence
 from .base import CatalogResult, Installed, Lockfile, dirname, scrub
 
@@ -18,6 +19,11 @@ from .base import CatalogResult, Installed, Lockfile, dirname, scrub
 def make_purl(ecosystem: str, name: str, version: str) -> str:
     """The package URL (never raises); an unknown ecosystem raises UnknownEcosystem."""
     return ecosystems.get(ecosystem).make_purl(name, version)
+
+
+def _installed_purl(c: Installed) -> str:
+    arch = dict(c.properties).get("pkgscan:rpm:arch", "") if c.ecosystem == ecosystems.RPM else ""
+    return ecosystems.rpm_purl(c.name, c.version, arch) if arch else make_purl(c.ecosystem, c.name, c.version)
 
 
 def same_version(ecosystem: str, a: str, b: str) -> bool:
@@ -110,6 +116,7 @@ def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str
     # every other ecosystem resolves a dependency by (normalized) name: same root first, then anywhere
     by_root: dict[tuple[str, str, str], Installed] = {}
     by_name: dict[tuple[str, str], Installed] = {}
+    go_by_binary = {(c.root, c.name): c for c in installed if c.ecosystem == GOLANG}
     for c in installed:
         if c.ecosystem != NPM:
             n = _norm(c.ecosystem, c.name)
@@ -120,6 +127,8 @@ def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str
         for dep in c.requires:
             if c.ecosystem == NPM:
                 hit = _node_resolve(_package_dir(c), dep, node_by_dir)
+            elif c.ecosystem == GOLANG:  # a Go program's modules: the same binary
+                hit = go_by_binary.get((c.root, dep))
             else:
                 d = _norm(c.ecosystem, dep)
                 hit = by_root.get((c.ecosystem, c.root, d)) or by_name.get((c.ecosystem, d))
@@ -135,7 +144,7 @@ def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -
     rec = _Reconciler(installed)
     rec.run(sorted(result.lockfiles, key=lambda lf: lf.path))
 
-    purl_of = {id(c): make_purl(c.ecosystem, c.name, c.version) for c in installed}
+    purl_of = {id(c): _installed_purl(c) for c in installed}
     groups: dict[str, list[Installed]] = defaultdict(list)
     for c in installed:
         groups[purl_of[id(c)]].append(c)
@@ -172,4 +181,5 @@ def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -
         declared_only=tuple(declared_only),
         lockfiles=tuple(sorted(lf.path for lf in result.lockfiles)),
         notices=tuple(notices),
+        binaries=tuple(sorted(result.binaries, key=lambda b: b.location)),
     )

@@ -1,9 +1,9 @@
-"""Function or layer?  A layer puts everything under /opt: ``python/``, ``nodejs/``, ``ruby/``, ``bin/``, ``lib/``."""
+"""Function or layer?  A layer puts everything under /opt: ``python/``, ``nodejs/``, ``java/``, ``ruby/``, ``bin/``, ``lib/``."""
 from __future__ import annotations
 
 FUNCTION = "function"
 LAYER = "layer"
-_LAYER_TOP = ("python/", "nodejs/", "ruby/")
+_LAYER_TOP = ("python/", "nodejs/", "java/", "ruby/")
 _CODE_SUFFIXES = (".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".deps.json", ".dll")
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from ...model import LockedPackage, LockfileParse
-from . import LockfileError, decode, guarded, result
+from . import LockfileError, decode_text, guarded, result
 
 __all__ = ["parse", "LockfileError", "split_platform"]
 
@@ -60,7 +60,7 @@ _NOT_SPEC_LINE = re.compile(r"\n(?!    )")
 
 @guarded
 def parse(data: bytes, path: str) -> LockfileParse:
-    text = decode(data)
+    text = decode_text(data)
     n = len(text)
     warnings: list[str] = []
     order: list[tuple[str, str]] = []

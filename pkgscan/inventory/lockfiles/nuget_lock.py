@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from ...model import LockedPackage, LockfileParse
-from . import KeyLines, LockfileError, decode, guarded, result
+from . import KeyLines, LockfileError, decode_text, guarded, result
 
 __all__ = ["parse", "LockfileError"]
 
@@ -23,7 +23,7 @@ _MAX_PACKAGES = 200_000
 
 @guarded
 def parse(data: bytes, path: str) -> LockfileParse:
-    text = decode(data)
+    text = decode_text(data)
     try:
         doc = json.loads(text)
     except ValueError as exc:
