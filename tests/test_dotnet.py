@@ -48,7 +48,7 @@ from pkgscan import scan_path
 from pkgscan.inventory.dotnet import parse_deps_json
 from pkgscan.inventory.lockfiles import LockfileError
 from pkgscan.inventory.lockfiles import nuget_lock
-from pkgscan.runtime_view import effective_view
+from pkgscan.aws.runtime_view import effective_view
 from pkgscan.scan import scan_vulnerabilities
 from pkgscan.versions import nuget
 from pkgscan.vulns.matcher import OfflineSource
@@ -388,7 +388,8 @@ def test_matching_case_and_nuget_order(tmp_path, nuget_db, name, version, hit):
 
 
 def test_runtime_view_function_deps_json_only(tmp_path):
-    """The host loads what the function's deps.json lists; a layer's deps.json is not probed."""
+    """The host loads what the function's deps.json lists (pkgscan.aws.runtime_view); a layer's
+    deps.json is not how the host finds assemblies."""
     layer = tmp_path / "layer" / "dotnet"
     layer.mkdir(parents=True)
     shutil.copy(PEER_DEPS / "trivy" / "happy.deps.json", layer / "ExampleApp1.deps.json")
@@ -396,8 +397,8 @@ def test_runtime_view_function_deps_json_only(tmp_path):
                           [("arn:aws:lambda:eu-west-1:1:layer:x:1", scan_path(str(tmp_path / "layer")))])
     st = {(c.name, c.version): (c.status, c.search_path) for c in view.copies}
     assert st[("Newtonsoft.Json", "12.0.3")] == ("loaded", "/var/task")
-    assert st[("Newtonsoft.Json", "13.0.1")] == ("not-on-path", "/opt/dotnet")
-    assert view.notes == ()
+    assert st[("Newtonsoft.Json", "13.0.1")] == ("not-modelled", "/opt/dotnet")  # never the loaded copy
+    assert any("not modelled beyond the function's own packages" in n for n in view.notes)
 
 
 def test_cli_scan_finds_the_advisory(tmp_path):
