@@ -441,3 +441,15 @@ def test_sample_directory_scan_matches_zip_scan(tmp_path):
     a, b = scan_path(str(tmp_path)), scan_path(str(SAMPLES / truth["zip"]))
     assert [(c.purl, c.occurrences) for c in a.components] == [(c.purl, c.occurrences) for c in b.components]
     assert a.dependencies == b.dependencies and a.declared_only == b.declared_only
+
+
+@pytest.mark.parametrize("path,wanted", [("App.deps.json", True), ("dotnet/App.deps.json", True),
+                                         ("publish/My.App.DEPS.JSON", True),
+                                         ("node_modules/edge-js/lib/bootstrap/bin/Release/bootstrap.deps.json", False),
+                                         ("App.deps.json.bak", False), ("deps.json", False)])
+def test_which_paths_are_deps_json(path, wanted):
+    from pkgscan.inventory.dotnet import DotnetDepsCataloger
+
+    cat = DotnetDepsCataloger()
+    base = path.rsplit("/", 1)[-1]
+    assert (base.lower().endswith(cat.suffixes) and cat.wants(path, base)) is wanted
