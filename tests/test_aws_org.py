@@ -187,7 +187,8 @@ def test_missing_function_is_a_clear_error(org):
     p = _pkgscan(env, "lambda", "no-such-function", "--region", "us-east-1", "--no-vulns", "-q")
     _o, err = p.communicate(timeout=120)
     assert p.returncode == 2
-    assert err.count("\n") == 1 and err.startswith("pkgscan: error:") and "ResourceNotFound" in err
+    assert err.count("\n") == 1 and err.startswith("pkgscan: error:")
+    assert "no-such-function not found (GetFunctionConfiguration" in err and "--region" in err  # what to check
 
 
 def test_role_arn_and_external_id(org):
