@@ -117,6 +117,7 @@ def _arm_faults(emu, images):
     emu.faults.expire_download(f"*@{faulty.layers[0].digest}", times=1)
     emu.faults.corrupt_download(f"*@{faulty.layers[1].digest}", times=1)
     emu.faults.throttle(2, service="ecr", operation="BatchGetImage", resource=None)
+    emu.faults.throttle(1, service="ecr", operation="GetDownloadUrlForLayer", resource=None)
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +209,7 @@ def test_download_faults_are_recovered(first):
     result, log, _ = first
     f = _by_name(result)["img-faulty"][0]
     assert f.status == "scanned", f.reason
-    assert log["faults"] == {"expire": 1, "corrupt": 1, "BatchGetImage:throttle": 2}
+    assert log["faults"] == {"expire": 1, "corrupt": 1, "BatchGetImage:throttle": 2, "GetDownloadUrlForLayer:throttle": 1}
 
 
 def test_api_calls_are_covered_by_the_shipped_iam_policy(first):
