@@ -267,3 +267,24 @@ def test_layer_indexes_held_within_a_budget():
         imgs._remember(f"sha256:{i:064x}", idx)
     assert 1 <= len(imgs._blobs) < 5 and imgs._held <= 10_000
     assert f"sha256:{4:064x}" in imgs._blobs  # the most recent stays
+
+
+def test_a_changed_image_downloads_only_its_new_layers_in_a_later_run(account, images, first, db_dir, monkeypatch):
+    emu, _fns = account
+    _before, _log, cache_dir = first
+    new_top = oi.layer({"var/task/release.txt": b"v2\n"})
+    v2 = oi.image([*images["py"].layers, new_top])
+    digest = emu.ecr.push(v2, "app/py", region=REGION, tag="v2")
+    role = f"arn:aws:iam::{emu.account_id}:role/img"
+    emu.client("lambda", REGION).create_function(
+        FunctionName="img-py-v2", Role=role, PackageType="Image",
+        Code={"ImageUri": emu.ecr.uri("app/py", digest, region=REGION)}, Architectures=["x86_64"])
+    emu.faults.clear()
+    emu.log.clear()
+    sc = _scanner(emu, db_dir, cache_dir, monkeypatch)
+    result = sc.scan_regions([REGION], emu.account_id)
+    got = {d.code_sha256 for d in emu.log.download_list() if d.complete}
+    assert got == {new_top.digest.split(":")[1], oi.sha256(v2.config).split(":")[1]}
+    f = _by_name(result)["img-py-v2"][0]
+    assert f.status == "scanned" and result.inventories[f.inventory_sha256].component("pypi", "jinja2")
+    assert sc.stats["image_layer_cache_hits"] == len(images["py"].layers)
