@@ -288,3 +288,44 @@ def test_a_changed_image_downloads_only_its_new_layers_in_a_later_run(account, i
     f = _by_name(result)["img-py-v2"][0]
     assert f.status == "scanned" and result.inventories[f.inventory_sha256].component("pypi", "jinja2")
     assert sc.stats["image_layer_cache_hits"] == len(images["py"].layers)
+
+
+class _Ecr:
+    """A recorded ECR answer (what BatchGetImage returned), to check how pkgscan judges it."""
+
+    def __init__(self, manifests: dict[str, tuple[bytes, str]]):
+        self.manifests = manifests
+
+    def batch_get_image(self, registryId, repositoryName, imageIds, acceptedMediaTypes):
+        d = imageIds[0].get("imageDigest")
+        if d not in self.manifests:
+            return {"images": [], "failures": [{"failureCode": "ImageNotFound", "failureReason": "Requested image not found"}]}
+        data, mt = self.manifests[d]
+        return {"images": [{"imageManifest": data.decode(), "imageManifestMediaType": mt, "imageId": {"imageDigest": d}}]}
+
+
+def test_image_uri_parsing_and_manifest_checks(images):
+    from pkgscan.aws.download import Downloader
+    from pkgscan.aws.ecr import ImageFetchError, parse_image_uri, EcrImages
+
+    ref = parse_image_uri(f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app@{images['py'].digest}")
+    assert (ref.account, ref.region, ref.repository, ref.digest) == ("123456789012", "eu-west-1", "team/app", images["py"].digest)
+    assert parse_image_uri("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1.2").tag == "v1.2"
+    for bad in ("", "docker.io/library/python:3.12", "123.dkr.ecr.us-east-1.amazonaws.com/app", "x" * 5000):
+        with pytest.raises(ImageFetchError):
+            parse_image_uri(bad)
+    imgs = EcrImages(Downloader())
+    multi = images["multi"]
+    ecr = _Ecr({multi.digest: (multi.manifest, multi.manifest_media_type),
+                **{im.digest: (im.manifest, im.manifest_media_type) for im in multi.images}})
+    ref = parse_image_uri(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/app@{multi.digest}")
+    digest, manifest, notices = imgs.resolve(ecr, ref, "arm64")
+    assert digest == multi.images[1].digest and manifest.layers[-1].digest == images["arm_only"].digest
+    assert notices and "amd64" in notices[0].message
+    with pytest.raises(ImageFetchError, match="no linux/s390x"):
+        imgs.resolve(ecr, ref, "s390x")
+    tampered = _Ecr({multi.digest: (multi.manifest.replace(b"arm64", b"arm65"), multi.manifest_media_type)})
+    with pytest.raises(ImageFetchError, match="does not match its digest"):
+        imgs.resolve(tampered, ref, "arm64")
+    with pytest.raises(ImageFetchError, match="ImageNotFound"):
+        imgs.resolve(_Ecr({}), ref, "x86_64")
