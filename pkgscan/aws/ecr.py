@@ -350,7 +350,10 @@ def view_location(location: str) -> tuple[str, str]:
 
 def scan_image_function(sc, config: dict, region: str, base: dict, runtime_verdict):
     """Scan one container-image function version for ``LambdaScanner`` ``sc``: a FunctionResult."""
-    from ..runtime_view import effective_view
+    try:  # pkgscan/runtime_view.py is moving into pkgscan/aws/
+        from .runtime_view import effective_view
+    except ImportError:
+        from ..runtime_view import effective_view
     from ..scan import scan_tree
     from ..vulns.matcher import match
     from .model import FAILED, SCANNED, FunctionResult
