@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .ecosystems import NPM, PYPI  # noqa: F401  (re-exported: the ecosystem keys)
+from .ecosystems import NPM, PYPI  # noqa: F401 (re-exported: the ecosystem keys)
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,18 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class BinarySymbols:
+    """The functions a compiled program contains, per package: what vulnerability reachability
+    labels are decided from (Go: the ELF symbol table and the runtime's function table)."""
+
+    location: str  # path of the binary inside the artifact
+    #: where the names came from ("symtab", "pclntab", "symtab+pclntab"); "" when none could be read
+    source: str = ""
+    #: function names as the linker writes them ("net/http.(*Server).Serve"), sorted and unique
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Inventory:
     artifact: Artifact
     components: tuple[Component, ...] = ()
@@ -144,6 +156,8 @@ class Inventory:
     declared_only: tuple[DeclaredOnly, ...] = ()
     lockfiles: tuple[str, ...] = ()
     notices: tuple[Notice, ...] = field(default=())
+    #: compiled programs' symbol tables (Go binaries), for reachability labels; not compared
+    binaries: tuple[BinarySymbols, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def suspicious(self) -> bool:

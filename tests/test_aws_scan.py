@@ -17,35 +17,27 @@ from pkgscan.aws.cache import CodeCache
 from pkgscan.aws.scanner import LambdaScanner, ScanOptions
 from pkgscan.aws.session import AwsContext, AwsOptions
 from pkgscan.scan import vulnerability_sources
-from pkgscan.vulns.store import import_path, writer
 
-from .aws_emulator import arm_faults, build_account
-from .aws_emulator.server import Emulator
-from .conftest import ROOT, SAMPLES
+from .aws_emulator import arm_faults
+from .conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
-ADVISORIES = SAMPLES / "advisories"
 POLICY = ROOT / "iam" / "pkgscan-scanner-policy.json"
 # today's date for the runtime verdicts: the manifest's own "as of"
 STATUS = {"scanned": "scanned", "not-scanned": "skipped", "failed": "failed"}
 
 
 @pytest.fixture(scope="module")
-def account(tmp_path_factory):
-    with Emulator() as emu:
-        manifest = build_account(emu)
-        yield emu, manifest
-        assert not emu.bugs, emu.bugs
+def account(aws_account):
+    """The session's scenario account (tests/aws_emulator/fixtures.py)."""
+    return aws_account
 
 
 @pytest.fixture(scope="module")
-def db_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("db")
-    with writer(d) as w:
-        for z in ("PyPI-all.zip", "npm-all.zip"):
-            import_path(w, ADVISORIES / z)
-    return d
+def db_dir(advisory_db_dir):
+    """The session's snapshot database (tests/conftest.py), read-only."""
+    return advisory_db_dir
 
 
 def make_scanner(emu, manifest, db_dir, cache_dir, monkeypatch, **opts):

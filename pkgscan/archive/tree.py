@@ -35,6 +35,7 @@ class Tree:
         self.depth = 0
         self._nested_consumed = 0
         self._nested_entries = 0
+        self._inner_links: list[tuple[str, str]] = []
 
     @property
     def paths(self) -> list[str]:
@@ -106,6 +107,17 @@ class Tree:
         root._nested_entries += nested.entry_count()
         return nested
 
+    def read_head(self, path: str, n: int) -> bytes:
+        """The first ``n`` bytes of a file (all of it when shorter), to tell what it is: a zip member
+        is decompressed only as far as needed.  Raises EntryError like ``read``."""
+        if path not in self._sizes:
+            raise EntryError("missing", "no such file in the package")
+        n = max(0, min(n, self._sizes[path], self.limits.max_member_size))
+        return self._read_head(path, n)[:n]
+
+    def _read_head(self, path: str, n: int) -> bytes:  # pragma: no cover - overridden
+        return self.read(path)[:n]
+
     def read_or_note(self, path: str, max_size: int | None = None) -> bytes | None:
         """Like read, but a failure becomes a notice and None."""
         try:
@@ -119,6 +131,26 @@ class Tree:
 
     def close(self) -> None:
         self._hand_notices_up()
+
+    # Links are never followed.  One that points outside the package is a suspicious notice of its
+    # own; links that stay inside (pnpm's node_modules/.pnpm layout makes hundreds) are expected and
+    # summarized in one notice: their targets are in the package and read there.
+    def _note_link(self, name: str, target: str) -> None:
+        if not target or _link_escapes(name, target):
+            msg = f"symbolic link not followed (-> {target!r})" if target else "symbolic link not followed"
+            self.notices.append(Notice("symlink", name, msg, suspicious=True))
+        else:
+            self._inner_links.append((name, target))
+
+    def _summarize_links(self) -> None:
+        links = getattr(self, "_inner_links", [])
+        if not links:
+            return
+        first = ", ".join(f"{n} -> {t}" for n, t in sorted(links)[:3])
+        more = f" and {len(links) - 3} more" if len(links) > 3 else ""
+        noun = "link" if len(links) == 1 else "links"
+        self.notices.append(Notice("symlinks-inside", "", f"{len(links)} symbolic {noun} within the package not "
+                                   f"followed (their targets are read where they are): {first}{more}"))
 
     def _hand_notices_up(self) -> None:
         if self.parent is not None and self.notices:
@@ -144,21 +176,20 @@ class ZipTree(Tree):
         self.zip = ZipReader(source, limits, self.notices)
         self._sizes = {name: m.size for name, m in self.zip.members.items() if not m.is_dir}
         for name, m in self.zip.symlinks.items():
-            self._note_symlink(name, m)
-
-    def _note_symlink(self, name: str, m) -> None:
-        target = ""
-        if m.size <= 4096:
-            try:
-                target = self.zip.read(m, 4096).decode("utf-8", "replace")
-            except EntryError:
-                target = ""
-        escapes = _link_escapes(name, target)
-        msg = f"symbolic link not followed (-> {target!r})" if target else "symbolic link not followed"
-        self.notices.append(Notice("symlink", name, msg, suspicious=escapes))
+            target = ""
+            if m.size <= 4096:
+                try:
+                    target = self.zip.read(m, 4096).decode("utf-8", "replace")
+                except EntryError:
+                    target = ""
+            self._note_link(name, target)
+        self._summarize_links()
 
     def _read(self, path: str, max_size: int) -> bytes:
         return self.zip.read(self.zip.members[path], max_size)
+
+    def _read_head(self, path: str, n: int) -> bytes:
+        return self.zip.read_head(self.zip.members[path], n)
 
     def _consumed(self) -> int:
         return self.zip.bytes_inflated
@@ -222,9 +253,7 @@ class DirTree(Tree):
                             target = os.readlink(de.path)
                         except OSError:
                             target = ""
-                        self.notices.append(
-                            Notice("symlink", rel, f"symbolic link not followed (-> {target!r})", _link_escapes(rel, target))
-                        )
+                        self._note_link(rel, target)
                     elif stat.S_ISDIR(st.st_mode):
                         if rel.count("/") + 1 >= self.limits.max_depth:
                             self.notices.append(Notice("too-deep", rel, f"directory deeper than {self.limits.max_depth} levels skipped", True))
@@ -240,8 +269,40 @@ class DirTree(Tree):
                 Notice("size-limit", "", f"total size {total} exceeds {self.limits.max_total_uncompressed} (Lambda's unzipped limit)", True)
             )
         self._sizes = dict(sorted(self._sizes.items()))
+        self._summarize_links()
+
+    def _read_head(self, path: str, n: int) -> bytes:
+        ffd = self._open(path)
+        try:
+            data = os.read(ffd, n) if n else b""
+            self.bytes_decompressed += len(data)
+            return data
+        finally:
+            os.close(ffd)
 
     def _read(self, path: str, max_size: int) -> bytes:
+        ffd = self._open(path)
+        try:
+            st = os.fstat(ffd)
+            if st.st_size > max_size:
+                raise EntryError("member-too-large", f"file is {st.st_size} bytes, over the limit of {max_size}")
+            chunks = []
+            left = max_size + 1
+            while left > 0:
+                chunk = os.read(ffd, min(left, 1 << 20))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            data = b"".join(chunks)
+            if len(data) > max_size:
+                raise EntryError("member-too-large", f"file grew past the limit of {max_size} while read")
+            return data
+        finally:
+            os.close(ffd)
+
+    def _open(self, path: str) -> int:
+        """A descriptor of the regular file at ``path``, opened without following links."""
         # Walk down from the root one component at a time with O_NOFOLLOW, so that a directory
         # swapped for a symbolic link after the listing is not followed out of the tree, and open
         # the file non-blocking, so that a file swapped for a FIFO cannot hang the scan.
@@ -262,25 +323,12 @@ class DirTree(Tree):
         finally:
             os.close(fd)
         try:
-            st = os.fstat(ffd)
-            if not stat.S_ISREG(st.st_mode):
+            if not stat.S_ISREG(os.fstat(ffd).st_mode):
                 raise EntryError("special-file", "not a regular file", True)
-            if st.st_size > max_size:
-                raise EntryError("member-too-large", f"file is {st.st_size} bytes, over the limit of {max_size}")
-            chunks = []
-            left = max_size + 1
-            while left > 0:
-                chunk = os.read(ffd, min(left, 1 << 20))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                left -= len(chunk)
-            data = b"".join(chunks)
-            if len(data) > max_size:
-                raise EntryError("member-too-large", f"file grew past the limit of {max_size} while read")
-            return data
-        finally:
+        except BaseException:
             os.close(ffd)
+            raise
+        return ffd
 
 
 def open_tree(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> Tree:

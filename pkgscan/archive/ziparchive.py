@@ -304,6 +304,34 @@ class ZipReader:
 
         return _inflate_stream(self.source.read_at, decomp, start, csize, out_limit, errors, what, account)
 
+    def read_head(self, m: ZipMember, n: int) -> bytes:
+        """The first ``n`` bytes of a member, decompressing only those (no CRC check: not all of it
+        is read).  Each decompressor is fed at most a few KiB more input than the output asked."""
+        if m.flags & 0x1:
+            raise EntryError("encrypted", "encrypted entry cannot be read")
+        if m.offset + _LFH.size > self.source.size:
+            raise EntryError("corrupt-entry", "local header beyond the end of the archive")
+        lfh = self.source.read_at(m.offset, _LFH.size)
+        if len(lfh) < _LFH.size or lfh[:4] != _SIG_LFH:
+            raise EntryError("corrupt-entry", "bad local file header")
+        fields = _LFH.unpack(lfh)
+        data_start = m.offset + _LFH.size + fields[9] + fields[10]
+        n = min(n, m.size)
+        csize = min(m.compressed_size, max(0, self.source.size - data_start))
+        if m.method == STORED:
+            data = self.source.read_at(data_start, min(csize, n))
+            self.bytes_inflated += len(data)
+        elif m.method == DEFLATED:
+            data = self._inflate(zlib.decompressobj(-15), data_start, min(csize, n + 65536), n, zlib.error, "deflate")
+        elif m.method == BZIP2:
+            data = self._inflate(bz2.BZ2Decompressor(), data_start, min(csize, n + (1 << 20)), n, (OSError, EOFError), "bzip2")
+        elif m.method == LZMA:
+            data = self._inflate(_LzmaZip(self.source.read_at(data_start, min(csize, 64)), n),
+                                 data_start, min(csize, n + 65536), n, (lzma.LZMAError, ValueError, MemoryError), "lzma")
+        else:
+            raise EntryError("unsupported-compression", f"compression method {m.method} is not supported")
+        return data[:n]
+
     def read(self, m: ZipMember, max_size: int) -> bytes:
         """Decompress one member, refusing anything larger than ``max_size``."""
         if m.flags & 0x1:

@@ -350,12 +350,8 @@ def view_location(location: str) -> tuple[str, str]:
 
 def scan_image_function(sc, config: dict, region: str, base: dict, runtime_verdict):
     """Scan one container-image function version for ``LambdaScanner`` ``sc``: a FunctionResult."""
-    try:  # pkgscan/runtime_view.py is moving into pkgscan/aws/
-        from .runtime_view import effective_view
-    except ImportError:
-        from ..runtime_view import effective_view
+    from .runtime_view import effective_view
     from ..scan import scan_tree
-    from ..vulns.matcher import match
     from .model import FAILED, SCANNED, FunctionResult
     from .scanner import error_reason
 
@@ -406,9 +402,9 @@ def scan_image_function(sc, config: dict, region: str, base: dict, runtime_verdi
                     sc.stats["cache_hits"] += 1
             if inv is not None:
                 findings = []
-                if sc.sources:
+                if sc.checker is not None:
                     try:
-                        findings = match(inv, sc.sources, include_withdrawn=sc.opt.include_withdrawn)
+                        findings = list(sc.checker.match(inv))
                     except Exception as exc:
                         sc._code_errors[key] = f"vulnerability matching failed: {error_reason(exc)}"
                 if key not in sc._code_errors:
@@ -439,7 +435,7 @@ def scan_image_function(sc, config: dict, region: str, base: dict, runtime_verdi
 
 def image_warnings(inventories: dict) -> list[str]:
     """OSV has no Amazon Linux advisories: say the images' OS packages were not checked."""
-    from ..scan import unmatched_warnings
+    from ..check import unmatched_warnings
 
     comps = [c for k, inv in inventories.items() if k.endswith(".image") for c in inv.components]
     return unmatched_warnings(comps)
