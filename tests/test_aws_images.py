@@ -117,6 +117,7 @@ def _arm_faults(emu, images):
     emu.faults.expire_download(f"*@{faulty.layers[0].digest}", times=1)
     emu.faults.corrupt_download(f"*@{faulty.layers[1].digest}", times=1)
     emu.faults.throttle(2, service="ecr", operation="BatchGetImage", resource=None)
+    emu.faults.throttle(1, service="ecr", operation="GetDownloadUrlForLayer", resource=None)
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +209,7 @@ def test_download_faults_are_recovered(first):
     result, log, _ = first
     f = _by_name(result)["img-faulty"][0]
     assert f.status == "scanned", f.reason
-    assert log["faults"] == {"expire": 1, "corrupt": 1, "BatchGetImage:throttle": 2}
+    assert log["faults"] == {"expire": 1, "corrupt": 1, "BatchGetImage:throttle": 2, "GetDownloadUrlForLayer:throttle": 1}
 
 
 def test_api_calls_are_covered_by_the_shipped_iam_policy(first):
@@ -266,3 +267,65 @@ def test_layer_indexes_held_within_a_budget():
         imgs._remember(f"sha256:{i:064x}", idx)
     assert 1 <= len(imgs._blobs) < 5 and imgs._held <= 10_000
     assert f"sha256:{4:064x}" in imgs._blobs  # the most recent stays
+
+
+def test_a_changed_image_downloads_only_its_new_layers_in_a_later_run(account, images, first, db_dir, monkeypatch):
+    emu, _fns = account
+    _before, _log, cache_dir = first
+    new_top = oi.layer({"var/task/release.txt": b"v2\n"})
+    v2 = oi.image([*images["py"].layers, new_top])
+    digest = emu.ecr.push(v2, "app/py", region=REGION, tag="v2")
+    role = f"arn:aws:iam::{emu.account_id}:role/img"
+    emu.client("lambda", REGION).create_function(
+        FunctionName="img-py-v2", Role=role, PackageType="Image",
+        Code={"ImageUri": emu.ecr.uri("app/py", digest, region=REGION)}, Architectures=["x86_64"])
+    emu.faults.clear()
+    emu.log.clear()
+    sc = _scanner(emu, db_dir, cache_dir, monkeypatch)
+    result = sc.scan_regions([REGION], emu.account_id)
+    got = {d.code_sha256 for d in emu.log.download_list() if d.complete}
+    assert got == {new_top.digest.split(":")[1], oi.sha256(v2.config).split(":")[1]}
+    f = _by_name(result)["img-py-v2"][0]
+    assert f.status == "scanned" and result.inventories[f.inventory_sha256].component("pypi", "jinja2")
+    assert sc.stats["image_layer_cache_hits"] == len(images["py"].layers)
+
+
+class _Ecr:
+    """A recorded ECR answer (what BatchGetImage returned), to check how pkgscan judges it."""
+
+    def __init__(self, manifests: dict[str, tuple[bytes, str]]):
+        self.manifests = manifests
+
+    def batch_get_image(self, registryId, repositoryName, imageIds, acceptedMediaTypes):
+        d = imageIds[0].get("imageDigest")
+        if d not in self.manifests:
+            return {"images": [], "failures": [{"failureCode": "ImageNotFound", "failureReason": "Requested image not found"}]}
+        data, mt = self.manifests[d]
+        return {"images": [{"imageManifest": data.decode(), "imageManifestMediaType": mt, "imageId": {"imageDigest": d}}]}
+
+
+def test_image_uri_parsing_and_manifest_checks(images):
+    from pkgscan.aws.download import Downloader
+    from pkgscan.aws.ecr import ImageFetchError, parse_image_uri, EcrImages
+
+    ref = parse_image_uri(f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app@{images['py'].digest}")
+    assert (ref.account, ref.region, ref.repository, ref.digest) == ("123456789012", "eu-west-1", "team/app", images["py"].digest)
+    assert parse_image_uri("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1.2").tag == "v1.2"
+    for bad in ("", "docker.io/library/python:3.12", "123.dkr.ecr.us-east-1.amazonaws.com/app", "x" * 5000):
+        with pytest.raises(ImageFetchError):
+            parse_image_uri(bad)
+    imgs = EcrImages(Downloader())
+    multi = images["multi"]
+    ecr = _Ecr({multi.digest: (multi.manifest, multi.manifest_media_type),
+                **{im.digest: (im.manifest, im.manifest_media_type) for im in multi.images}})
+    ref = parse_image_uri(f"123456789012.dkr.ecr.us-east-1.amazonaws.com/app@{multi.digest}")
+    digest, manifest, notices = imgs.resolve(ecr, ref, "arm64")
+    assert digest == multi.images[1].digest and manifest.layers[-1].digest == images["arm_only"].digest
+    assert notices and "amd64" in notices[0].message
+    with pytest.raises(ImageFetchError, match="no linux/s390x"):
+        imgs.resolve(ecr, ref, "s390x")
+    tampered = _Ecr({multi.digest: (multi.manifest.replace(b"arm64", b"arm65"), multi.manifest_media_type)})
+    with pytest.raises(ImageFetchError, match="does not match its digest"):
+        imgs.resolve(tampered, ref, "arm64")
+    with pytest.raises(ImageFetchError, match="ImageNotFound"):
+        imgs.resolve(_Ecr({}), ref, "x86_64")

@@ -318,6 +318,18 @@ def index_tar(fh: BinaryIO, keep: Callable[[str], bool], limits: TarLimits = Tar
 
 
 def _walk(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLimits, where: str) -> None:
+    notes = idx.notices
+    over_budget: list[str] = []
+    try:
+        _entries(s, idx, keep, lim, where, over_budget)
+    finally:
+        if over_budget:  # one notice, not one per file (an image can hold very many wanted files)
+            notes.append(Notice("size-limit", over_budget[0], f"{where}kept-contents budget of {lim.max_kept} bytes "
+                                f"reached: {len(over_budget)} wanted files not read (this one first)"))
+
+
+def _entries(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLimits, where: str,
+             over_budget: list[str]) -> None:
     entries = idx.entries
     kept = idx.kept
     notes = idx.notices
@@ -428,7 +440,7 @@ def _walk(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLimits
                 if size > lim.max_member:
                     notes.append(Notice("member-too-large", path, f"{where}{size} bytes, over the limit of {lim.max_member}; not read"))
                 elif kept_bytes + size > lim.max_kept:
-                    notes.append(Notice("size-limit", path, f"{where}kept-contents budget of {lim.max_kept} bytes reached; not read", True))
+                    over_budget.append(path)
                 else:
                     data = s.read(size)
                     if len(data) < size:

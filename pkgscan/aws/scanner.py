@@ -161,7 +161,7 @@ class LambdaScanner:
         self.tag_filter: tuple = ()
         from .ecr import EcrImages  # container-image functions: blobs shared by every account of the run
 
-        self.images = EcrImages(self.downloader, stats=self.stats, stats_lock=self._lock)
+        self.images = EcrImages(self.downloader, stats=self.stats, stats_lock=self._lock, cache=cache)
         self._signing = None
         if self.opt.verify_signing:
             from .signing import SigningLookup
