@@ -128,9 +128,24 @@ def test_tar_entry_limit_and_kept_budget():
     assert len([p for p, e in got.entries.items() if e.kind == "f"]) == 50  # listed even when not kept
 
 
-def test_zstd_layer_is_reported_unreadable():
-    got = index_tar(io.BytesIO(b"\x28\xb5\x2f\xfd" + b"\0" * 100), lambda p: True)
-    assert "zstd" in got.unreadable and got.compression == "zstd"
+def test_zstd_layers_are_read():
+    zstandard = pytest.importorskip("zstandard", reason="the optional zstd decoder (pkgscan[zstd]) is not installed")
+    files = {"var/task/six-1.16.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n",
+             "var/task/app.py": b"x = 1\n"}
+    blob = zstandard.ZstdCompressor(level=3).compress(oi.tar_bytes(files))
+    got = index_tar(io.BytesIO(blob), lambda p: p.endswith("METADATA"))
+    assert got.compression == "zstd" and not got.unreadable
+    assert got.kept["var/task/six-1.16.0.dist-info/METADATA"].startswith(b"Metadata-Version")
+
+
+def test_damaged_zstd_layer_is_reported_unreadable():
+    zstandard = pytest.importorskip("zstandard", reason="the optional zstd decoder (pkgscan[zstd]) is not installed")
+    blob = bytearray(zstandard.ZstdCompressor(level=3).compress(oi.tar_bytes({"a.txt": b"x" * 5000, "b": b"y"})))
+    blob[len(blob) // 2:] = b"\xff" * (len(blob) - len(blob) // 2)  # a frame whose blocks are garbage
+    got = index_tar(io.BytesIO(bytes(blob)), lambda p: True)
+    assert got.compression == "zstd" and "zstd error" in got.unreadable
+    empty = index_tar(io.BytesIO(b"\x28\xb5\x2f\xfd" + b"\0" * 100), lambda p: True)  # a frame with no tar
+    assert empty.truncated and not empty.entries
 
 
 def test_garbage_and_empty_streams():

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..archive.tar import TarIndex, TarLimits, index_tar
+from ..archive.tar import TarIndex, TarLimits, index_tar, zstd_available
 from ..image.oci import ALL_TYPES, LAMBDA_ARCH, ImageError, Index, Manifest, layer_compression, parse, parse_config, select
 from ..image.tree import ImageInfo, ImageTree, LayerInfo, keep_predicate, recorded
 from ..model import Inventory, Notice, Occurrence
@@ -236,9 +236,9 @@ class EcrImages:
     def tree(self, ecr, ref: ImageRef, digest: str, manifest: Manifest, notices: list[Notice],
              architecture: str) -> ImageTree:
         zstd = [d.digest for d in manifest.layers if layer_compression(d.media_type) == "zstd"]
-        if zstd:  # known before anything is downloaded
-            raise ImageFetchError(f"image {ref.uri}: layer {zstd[0]} is zstd-compressed: not readable "
-                                  "(no zstd decoder in Python 3.11)")
+        if zstd and not zstd_available():  # known before anything is downloaded
+            raise ImageFetchError(f"image {ref.uri}: layer {zstd[0]} is zstd-compressed: not readable without "
+                                  "the optional zstandard package (pip install 'pkgscan[zstd]')")
         config = self.config(ecr, ref, manifest)
         arch = LAMBDA_ARCH.get(architecture, architecture)
         if config.architecture and config.architecture != arch:
