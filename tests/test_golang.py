@@ -498,3 +498,17 @@ def test_split_symbol():
     assert gobinary.stdlib_version("go1.21rc2") == "1.21.0-rc.2"
     assert gobinary.stdlib_version("go1.22.1 X:loopvar") == "1.22.1"
     assert gobinary.stdlib_version("devel go1.23-abc") == ""
+
+
+@pytest.mark.parametrize("fmt,spec", [("cyclonedx-json", "1.6"), ("cyclonedx-xml", "1.4")])
+def test_sample_sbom_is_schema_valid(sample_inv, fmt, spec):
+    from cyclonedx.schema import OutputFormat, SchemaVersion
+    from cyclonedx.validation import make_schemabased_validator
+
+    from pkgscan.report.cyclonedx import build_bom, serialize
+
+    text = serialize(build_bom(sample_inv), fmt, spec, validate=False)
+    ofmt = OutputFormat.JSON if fmt.endswith("json") else OutputFormat.XML
+    schema = {"1.4": SchemaVersion.V1_4, "1.6": SchemaVersion.V1_6}[spec]
+    assert make_schemabased_validator(ofmt, schema).validate_str(text) is None
+    assert "pkg:golang/stdlib@1.19.8" in text
