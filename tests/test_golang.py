@@ -201,8 +201,8 @@ def test_scalibr_module_replacement(peer_inv, name):
     assert ("pkgscan:go:replaces", "golang.org/x/xerrors@v0.0.0-20220907171357-04be3eba64a2") in c.properties
 
 
-@pytest.mark.parametrize("name", ["test.elf", "main-version-via-ldflags.elf", "goexperiment",
-                                  "semver-main-module-version.macho"])
+@pytest.mark.parametrize("name", ["test.elf", "test.exe", "test.macho", "main-version-via-ldflags.elf",
+                                  "goexperiment", "semver-main-module-version.macho"])
 def test_trivy_binaries(peer_inv, name):
     exp = json.loads((PEER / "trivy" / "expected.json").read_text())[name]["packages"]
     found = _at(peer_inv, f"go-binary/trivy/{name}")
@@ -230,12 +230,14 @@ def test_trivy_binaries(peer_inv, name):
         assert ("pkgscan:go:experiment", "loopvar") in std.properties
 
 
-def test_trivy_pointer_format_dependencies(peer_inv):
-    # test.elf is Go 1.15: pointer-format build info, followed through the program headers
-    deps = _at(peer_inv, "go-binary/trivy/test.elf")
+@pytest.mark.parametrize("name,source", [("test.elf", "symtab+pclntab"), ("test.exe", "pclntab"), ("test.macho", "pclntab")])
+def test_trivy_pointer_format_dependencies(peer_inv, name, source):
+    # Go 1.15: pointer-format build info, followed through the ELF program headers, the PE section
+    # table or the Mach-O segments
+    deps = _at(peer_inv, f"go-binary/trivy/{name}")
     assert ("golang.org/x/xerrors", "v0.0.0-20200804184101-5ec99f83aff1") in deps
-    b = [b for b in peer_inv.binaries if b.location == "go-binary/trivy/test.elf"][0]
-    assert b.source == "symtab+pclntab"  # Go 1.2-1.15 function table walked
+    b = [b for b in peer_inv.binaries if b.location == f"go-binary/trivy/{name}"][0]
+    assert b.source == source  # Go 1.2-1.15 function table walked
     assert any(n.startswith("github.com/aquasecurity/go-version/pkg/part.") for n in b.names)
 
 

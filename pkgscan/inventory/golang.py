@@ -70,8 +70,6 @@ class GoBinaryCataloger:
     any_path = True
 
     def wants(self, path: str, basename: str) -> bool:
-        if basename.startswith(".") and path != basename:
-            return False
         suffix = _suffix(basename)
         return not (suffix in SKIP_SUFFIXES or _is_so(basename))
 
