@@ -54,6 +54,11 @@ def _median(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def _parse_time(binary: Path, repeat: int):
+    data = binary.read_bytes()
+    return _median(lambda: gobinary.parse(data), repeat)
+
+
 def bench_one(binary: Path, repeat: int, work: Path) -> list[dict]:
     size = binary.stat().st_size
     limits = DEFAULT_LIMITS if size <= DEFAULT_LIMITS.max_member_size else DEFAULT_LIMITS.with_overrides(max_member_size=size)
@@ -64,9 +69,7 @@ def bench_one(binary: Path, repeat: int, work: Path) -> list[dict]:
     with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         zf.write(binary, "bootstrap")
     rows = []
-    data = binary.read_bytes()
-    parse_t, parsed = _median(lambda: gobinary.parse(data), repeat)
-    del data
+    parse_t, parsed = _parse_time(binary, repeat)
     for layout, path in (("directory", d), ("zip", z)):
         if layout == "directory":
             read_t, _ = _median(lambda: len((d / "bootstrap").read_bytes()), repeat)

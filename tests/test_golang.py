@@ -380,6 +380,12 @@ def test_stripped_binary_gets_the_same_labels(sample_findings, go_db):
     assert got == {(f.component.name, f.id): f.labels for f in sample_findings}
 
 
+def test_labels_with_the_records_the_matcher_read(sample_inv, sample_findings, go_db):
+    """The two-argument call, right after match(): the matcher's parsed records are used."""
+    findings = match(sample_inv, [OfflineSource(go_db)])
+    assert [f.labels for f in label_findings(sample_inv, findings)] == [f.labels for f in sample_findings]
+
+
 def test_labels_unknown_without_a_symbol_table(sample_inv, go_db, go_records):
     from dataclasses import replace
 

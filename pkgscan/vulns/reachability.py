@@ -71,6 +71,15 @@ def _records_by_id(records) -> dict[str, dict]:
     return out
 
 
+def _matched_records(ids: set[str]) -> dict[str, dict]:
+    """Records with these ids among those the matcher parsed (its cache of parsed records)."""
+    if not ids:
+        return {}
+    from . import matcher
+
+    return {r["id"]: r for r, _entries in list(matcher._ENTRY_CACHE.values()) if r.get("id") in ids}
+
+
 def _fetch(findings: Sequence[Finding], sources) -> dict[str, dict]:
     """The records behind the Go findings, asked of the sources (those that can give them)."""
     from .matcher import package_key
@@ -89,10 +98,14 @@ def label_findings(inventory: Inventory, findings: Iterable[Finding], records=No
 
     ``records`` gives the OSV records the findings were matched from: a mapping id -> record, an
     iterable of records, or the vulnerability sources ``match`` was given (they are asked again for
-    the Go components only).  Without it every Go finding is labelled ``symbols unknown``.
+    the Go components only).  Without it, the records the matcher parsed in this process are used
+    (:func:`pkgscan.vulns.matcher.match` keeps them); a finding whose record is not there is
+    labelled ``symbols unknown``.
     """
     findings = list(findings)
-    if records is not None and not isinstance(records, Mapping):
+    if records is None:
+        records = _matched_records({a for f in findings if f.component.ecosystem == GOLANG for a in f.advisories})
+    elif not isinstance(records, Mapping):
         records = list(records)
         if records and all(hasattr(s, "query") for s in records):
             records = _fetch(findings, records)
