@@ -34,7 +34,8 @@ from .servers.pypi_json import PyPIJsonServer
 needs_pip_audit = pytest.mark.skipif(importlib.util.find_spec("pip_audit") is None,
                                      reason=f"--source pypi needs {PIP_AUDIT_REQUIREMENT}")
 
-SAMPLE_ZIPS = sorted(SAMPLES.glob("*.zip"))
+# the Go sample's advisories (the Go vulnerability database) are not in the served exports: see test_golang
+SAMPLE_ZIPS = sorted(z for z in SAMPLES.glob("*.zip") if not z.name.startswith("go-"))
 PY_SAMPLES = [z for z in SAMPLE_ZIPS if z.name.startswith("python")]
 
 
