@@ -520,3 +520,24 @@ def test_sample_sbom_is_schema_valid(sample_inv, fmt, spec):
     schema = {"1.4": SchemaVersion.V1_4, "1.6": SchemaVersion.V1_6}[spec]
     assert make_schemabased_validator(ofmt, schema).validate_str(text) is None
     assert "pkg:golang/stdlib@1.19.8" in text
+
+
+@pytest.mark.parametrize("name,version,record,affected", [
+    ("github.com/evanphx/json-patch", "v0.5.1", "GO-2021-0076", True),
+    ("github.com/evanphx/json-patch", "v3.0.0+incompatible", "GO-2021-0076", True),
+    ("github.com/evanphx/json-patch", "v3.0.1-0.20180525145409-4c9aadca8f89+incompatible", "GO-2021-0076", False),
+    ("github.com/evanphx/json-patch", "v4.0.0+incompatible", "GO-2021-0076", False),
+    ("github.com/docker/distribution", "v2.6.2+incompatible", "GO-2021-0072", True),
+    ("github.com/docker/distribution", "v2.7.0-rc.0+incompatible", "GO-2021-0072", False),
+    ("github.com/docker/distribution", "v2.7.1+incompatible", "GO-2021-0072", False),
+    ("github.com/containers/image", "v2.0.2-0.20190802080134-634605d06e73+incompatible", "GO-2021-0081", False),
+    ("github.com/containers/image", "v2.0.2-0.20190801000000-000000000000+incompatible", "GO-2021-0081", True),
+])
+def test_incompatible_and_pseudo_versions_against_real_records(go_db, name, version, record, affected):
+    from pkgscan.ecosystems import get
+    from pkgscan.model import Artifact, Component, Inventory, Occurrence
+
+    c = Component("golang", name, version, get("golang").make_purl(name, version), occurrences=(Occurrence("bootstrap", "bootstrap"),))
+    inv = Inventory(Artifact("t", "t", "directory", "function"), components=(c,))
+    ids = {a for f in match(inv, [OfflineSource(go_db)]) for a in f.advisories}
+    assert (record in ids) is affected
