@@ -441,6 +441,14 @@ def test_hostile_binary(name, tmp_path):
         assert any(code == case.notice and case.message in msg for code, msg in codes), codes
 
 
+def test_build_settings_are_bounded(tmp_path):
+    (tmp_path / "bootstrap").write_bytes(hostile.cases()["huge-build-settings"].data)
+    std = scan_path(tmp_path).component("golang", "stdlib")
+    props = dict(std.properties)
+    assert len(props["pkgscan:go:build:-ldflags"]) == 4096 + 3
+    assert sum(k.startswith("pkgscan:go:build:") for k in props) == 256
+
+
 def test_truncated_real_binary_gives_a_notice_or_a_correct_partial_result(tmp_path, sample_truth):
     with zipfile.ZipFile(SAMPLE) as zf:
         data = zf.read("bootstrap")

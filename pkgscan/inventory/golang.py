@@ -52,6 +52,16 @@ bin-map ipynb tcl tk pl pm rake erb mustache hbs ejs pug ldif dic aff hyb dat
 """.split())
 
 
+#: build settings kept per binary, and the length of each (a hostile binary could carry megabytes)
+MAX_SETTINGS = 256
+MAX_VALUE = 4096
+
+
+def _cap(value: str) -> str:
+    value = scrub(value)
+    return value if len(value) <= MAX_VALUE else value[:MAX_VALUE] + "..."
+
+
 def _suffix(basename: str) -> str:
     i = basename.rfind(".")
     return basename[i + 1:].lower() if i > 0 else ""
@@ -119,8 +129,8 @@ class GoBinaryCataloger:
         if main is not None and main.path and not main_component:
             common.append(("pkgscan:go:main-module", scrub(main.path)))
         build = [("pkgscan:go:toolchain", scrub(info.go_version))] if info.go_version else []
-        for k, v in info.settings:
-            build.append((f"pkgscan:go:build:{scrub(k)}", scrub(v)))
+        for k, v in info.settings[:MAX_SETTINGS]:
+            build.append((f"pkgscan:go:build:{_cap(k)}", _cap(v)))
         experiment = info.go_version.partition(" X:")[2]
         if experiment:
             build.append(("pkgscan:go:experiment", scrub(experiment)))

@@ -197,6 +197,9 @@ def cases() -> dict[str, Case]:
     macho = macho.ljust(0x1000, b"\0") + pointer_buildinfo(0x100001000, 8, False, version=b"go1.17.5")
     out["macho-lying-commands"] = Case(bytes(macho.ljust(MIN, b"\0")), frozenset(), "unreadable-executable",
                                        "Mach-O load command of size < 8")
+    # a megabyte of -ldflags and 10,000 build settings: kept bounded (see the test)
+    big = MOD_TEXT + "build\t-ldflags=" + "A" * 1_000_000 + "\n" + "".join(f"build\tK{i}=v\n" for i in range(10_000))
+    out["huge-build-settings"] = Case(elf([(".go.buildinfo", 1, inline_buildinfo(mod=mod_blob(big)))]), EXPECTED)
     # a .symtab whose size runs past the end of the file
     sym = elf([(".go.buildinfo", 1, inline_buildinfo()), (".symtab", 2, b"\0" * 48)])
     out["symtab-off-end"] = Case(_patch_section_size(sym, ".symtab", 1 << 40), EXPECTED, "go-buildinfo-partial", ".symtab")
