@@ -423,6 +423,10 @@ def test_scan_cli_finds_the_go_advisories(tmp_path, go_records):
     doc = json.loads(r.stdout if hasattr(r, "stdout") else r.output)
     assert doc["summary"]["findings"] == 118
     assert doc["summary"]["components"] == 4
+    got = {(f["name"], a) for f in doc["findings"] for a in f["advisories"]}
+    want = {(c["name"], i) for c in doc["components"]
+            for i in _independent_affected(go_records, c["name"], c["version"].lstrip("v"))}
+    assert got == want and len(want) == 118
 
 
 # --------------------------------------------------------------------------------------- hostile
