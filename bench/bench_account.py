@@ -1,6 +1,10 @@
 """Benchmark a whole-account scan against the emulated AWS account of the tests (loopback only).
 
-    python bench/bench_account.py [--repeat 3]
+Run it from the repository root, as a module (the emulator is the ``tests.aws_emulator`` package, so
+the root must be on the import path, which ``-m`` does; the test extras provide moto):
+
+    .venv/bin/pip install -e '.[test]'          # once
+    .venv/bin/python -m bench.bench_account [--repeat 3]
 
 The account: 200 functions in 3 regions (one throttled, one access-denied), 20 layers shared among
 them, signed / unsigned / revoked code, an image function, an expired URL and a corrupted download
@@ -27,10 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from tests.aws_emulator import arm_faults, build_account  # noqa: E402
-from tests.aws_emulator.server import Emulator  # noqa: E402
+try:
+    from tests.aws_emulator import Emulator, arm_faults, build_account
+except ModuleNotFoundError as exc:  # run as a file, or from another directory: the root is not importable
+    if exc.name not in ("tests", "tests.aws_emulator"):
+        raise
+    sys.exit("bench_account: run it from the repository root as a module: python -m bench.bench_account")
 
 
 def run_cli(env: dict, args: list[str]) -> tuple[float, int, subprocess.CompletedProcess]:

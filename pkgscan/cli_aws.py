@@ -9,18 +9,17 @@ import sys
 
 import click
 
+from .cli_options import (EXIT_INCOMPLETE, check_options, check_options_from, fail, gate_line, one_line, output_options,
+                          resolve_output, verbosity_options, warn)
 from .errors import PkgscanError
-from .report.text import neutralize
+from . import report
+from .report import LIVE
 
-EXIT_ERROR = 2
-
-
-def _fail(message: str) -> None:
-    click.echo(f"pkgscan: error: {neutralize(message, multiline=False)}", err=True)
-    sys.exit(EXIT_ERROR)
+_fail = fail
 
 
 def aws_options(f):
+    """Connection, cache, verification and output options of the live commands, plus the shared check options."""
     opts = [
         click.option("--profile", help="AWS profile (the usual boto3 credential chain otherwise)."),
         click.option("--region", help="Region for the API calls (default: the profile's)."),
@@ -31,9 +30,7 @@ def aws_options(f):
                      help="botocore retry mode; adaptive also slows the request rate after throttling."),
         click.option("--max-attempts", type=click.IntRange(1, 50), default=10, show_default=True,
                      help="Attempts per API call (throttling and 5xx are retried with backoff)."),
-        click.option("--db", "db_dir", type=click.Path(file_okay=False), envvar="PKGSCAN_DB_DIR",
-                     help="Offline advisory database [env PKGSCAN_DB_DIR]."),
-        click.option("--osv-api", metavar="URL", help="Use the OSV API instead of the offline database."),
+        check_options,
         click.option("--no-vulns", is_flag=True, help="Inventory and verify only; no vulnerability matching."),
         click.option("--cache-dir", type=click.Path(file_okay=False), help="Code cache (default ~/.cache/pkgscan/code)."),
         click.option("--no-cache", is_flag=True, help="Do not read or write the code cache."),
@@ -42,23 +39,13 @@ def aws_options(f):
         click.option("--no-signing", is_flag=True, help="Skip code-signing verification."),
         click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True,
                      help="Parallel API calls and downloads."),
-        click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "any"]),
-                     help="Exit 1 when an unsuppressed finding is at or above this severity."),
-        click.option("--ignore-unfixed", is_flag=True, help="Suppress findings that have no fixed version."),
-        click.option("--ignore-file", type=click.Path(exists=True, dir_okay=False),
-                     help="Ignore rules (.pkgscan-ignore.yaml or pyproject.toml)."),
-        click.option("--vex", "vex_files", type=click.Path(exists=True, dir_okay=False), multiple=True,
-                     help="OpenVEX or CycloneDX VEX document (repeatable)."),
-        click.option("--include-withdrawn", is_flag=True, help="Also report withdrawn advisories."),
-        click.option("-f", "--format", "fmt",
-                     type=click.Choice(["table", "json", "markdown", "sarif", "cyclonedx-json", "cyclonedx-xml"]),
-                     help="Report (default: table on a terminal, json otherwise). json and markdown summarize "
-                          "resources; sarif and cyclonedx-* cover every package of the scanned functions."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report here."),
+        output_options(LIVE),
         click.option("--out-dir", type=click.Path(file_okay=False),
                      help="Write SBOMs and summaries here; '{shard}' in it stands for the shard index."),
         click.option("--spec-version", type=click.Choice(["1.4", "1.5", "1.6"]), default="1.6", show_default=True),
-        click.option("-q", "--quiet", is_flag=True, help="No progress or warnings."),
+        click.option("--allow-incomplete", is_flag=True,
+                     help="Exit 0 (not 3) when some functions, layers, regions or accounts could not be read."),
+        verbosity_options,
     ]
     for o in reversed(opts):
         f = o(f)
@@ -71,17 +58,19 @@ def _setup(kw: dict):
     from .aws.scanner import LambdaScanner, Progress, ScanOptions
     from .aws.session import AwsContext, AwsOptions
 
+    kw["_out"] = resolve_output(LIVE, kw["fmt"], kw["output"], kw["no_color"])  # a bad -o fails before any work
     ctx = AwsContext(AwsOptions(profile=kw["profile"], region=kw["region"], endpoint_url=kw["endpoint_url"],
                                 role_arn=kw["role_arn"], external_id=kw["external_id"],
                                 retry_mode=kw["retry_mode"], max_attempts=kw["max_attempts"]))
-    sources = []
+    checker = None
     if not kw["no_vulns"]:
-        from .scan import vulnerability_sources
+        from .check import Checker
 
-        sources, _info = vulnerability_sources(db_dir=kw["db_dir"], osv_api=kw["osv_api"])
+        checker = Checker(check_options_from(kw))
+    kw["_checker"] = checker
     table = None
     if kw["runtime_data"]:
-        from .runtimes import load_table
+        from .aws.runtimes import load_table
 
         table = load_table(kw["runtime_data"])
     opts = ScanOptions(all_versions=kw.get("all_versions", False), trusted_accounts=frozenset(kw["trusted"]) if kw["trusted"] else None,
@@ -96,60 +85,23 @@ def _setup(kw: dict):
         tmp = cache.dir / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
         downloader = Downloader(tmp_dir=str(tmp))
-    return LambdaScanner(ctx, sources=sources, cache=cache, downloader=downloader, options=opts, progress=Progress(mode))
+    return LambdaScanner(ctx, checker=checker, cache=cache, downloader=downloader, options=opts, progress=Progress(mode))
 
 
 def _apply_policy(results: list, kw: dict) -> list[str]:
-    from .vulns import policy
-
-    rules = []
-    found = kw["ignore_file"] or policy.discover_ignore_file(".")
-    if found:
-        rules = policy.load_ignores(found)
-    vex = [st for f in kw["vex_files"] for st in policy.load_vex(f)]
+    checker = kw.get("_checker")
+    if checker is None:
+        return []
     # one pass over every finding of the run, so that "matched no finding" means none anywhere
     slots = [(lst, i) for result in results for lst in (result.functions, result.layers) for i in range(len(lst))]
     everything = [f for lst, i in slots for f in lst[i].findings]
-    applied, warnings = policy.apply_policy(everything, ignore_rules=rules, vex=vex, ignore_unfixed=kw["ignore_unfixed"])
+    applied, warnings = checker.apply_policy(everything)
     at = 0
     for lst, i in slots:
         n = len(lst[i].findings)
         lst[i] = dataclasses.replace(lst[i], findings=tuple(applied[at:at + n]))
         at += n
     return sorted(set(warnings))
-
-
-def _table(doc: dict, width: int) -> str:
-    import io
-
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    names = ", ".join(a["account"] for a in doc["accounts"]) or "(account unknown)"
-    t = Table(title=Text(neutralize(f"Lambda: {names}", multiline=False)), expand=False)
-    for col in ("account", "function", "region", "version", "status", "runtime", "signing", "findings", "highest"):
-        t.add_column(col)
-    for f in doc["functions"]:
-        sev = [x["severity"] for x in f["findings"] if not x["suppressed"]]
-        order = ["critical", "high", "medium", "low", "none", "unknown"]
-        highest = min(sev, key=order.index) if sev else ""
-        rv = (f["runtime_verdict"] or {}).get("status", "")
-        status = f["status"] + (f": {f['reason']}" if f["reason"] else "")
-        t.add_row(*(Text(neutralize(str(x), multiline=False)) for x in
-                    (f["account"], f["name"], f["region"], f["version"], status, f"{f['runtime']} {rv}".strip(),
-                     f["signing"]["verdict"] or "", len(f["findings"]), highest)))
-    buf = io.StringIO()
-    Console(file=buf, width=width, color_system=None).print(t)
-    c = doc["counts"]
-    buf.write(f"{c['functions']} functions {c['by_status']}, {c['layers']} layers, findings {c['findings_by_severity']}\n")
-    failed = [r for r in doc["regions"] if r["status"] != "scanned"]
-    for r in failed:
-        buf.write(neutralize(f"region {r.get('account', '')}/{r['region']}: {r['status']} ({r['reason']})", multiline=False) + "\n")
-    for a in doc["accounts"]:
-        if a["status"] != "scanned":
-            buf.write(neutralize(f"account {a['account']}: {a['status']} ({a['reason']})", multiline=False) + "\n")
-    return buf.getvalue()
 
 
 def _finish(result, kw: dict, accounts: list[dict] | None = None) -> None:
@@ -159,6 +111,7 @@ def _finish(result, kw: dict, accounts: list[dict] | None = None) -> None:
 def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, stats: dict | None = None) -> None:
     from .aws import fleet
     from .aws import results as res
+    from .report import Report, RenderOptions, render
     from .vulns import policy
 
     pwarn = _apply_policy(results, kw)
@@ -166,7 +119,7 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
         accounts = [{"account": r.account, "name": "", "status": "scanned", "reason": ""} for r in results if r.account]
         accounts = list({a["account"]: a for a in accounts}.values())
     if kw["out_dir"]:
-        doc = fleet.write_fleet(results, accounts, kw["out_dir"], kw["spec_version"], stats)
+        doc = fleet.write_fleet(results, accounts, kw["out_dir"], kw["spec_version"], stats, kw.get("shard_spec"))
     else:
         covered = {r.account for r in results}
         docs = [res.partial_doc(r, [a for a in accounts if a["account"] == r.account]) for r in results]
@@ -174,34 +127,68 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
         if rest:
             docs.append({"schema": res.SCHEMA, "accounts": rest, "regions": [], "functions": [], "layers": [], "warnings": []})
         doc = res.finalize(docs)
-    fmt = kw["fmt"] or ("table" if sys.stdout.isatty() and not kw["output"] else "json")
-    if fmt == "json":
-        text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
-    elif fmt == "markdown":
-        text = res.markdown(doc)
-    elif fmt == "sarif":
-        from .report.sarif import render as render_sarif
-
-        text = render_sarif(res.fleet_scan_result(results))
-    elif fmt.startswith("cyclonedx"):
-        from .report.cyclonedx import build_bom, serialize
-        from .report.cyclonedx_vulns import add_vulnerabilities
-
-        sr = res.fleet_scan_result(results)
-        text = serialize(add_vulnerabilities(build_bom(sr.inventory), sr), fmt, kw["spec_version"])
-    else:
-        text = _table(doc, shutil.get_terminal_size((120, 40)).columns)
+    out = kw["_out"]
+    scan_result = res.fleet_scan_result(results)
+    text = render(Report(LIVE, scan=scan_result, live=doc), out.fmt,
+                  RenderOptions(spec_version=kw["spec_version"], width=out.width, color=out.color))
     if not kw["quiet"]:
-        for w in sorted({w for r in results for w in r.warnings} | set(pwarn)):
-            click.echo(f"pkgscan: warning: {neutralize(w, multiline=False)}", err=True)
-    if kw["output"]:
-        with open(kw["output"], "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        sys.stdout.write(text)
+        checker = kw.get("_checker")
+        data_warnings = checker.warnings(inv for r in results for inv in r.inventories.values()) if checker else []
+        for w in sorted({w for r in results for w in r.warnings} | set(pwarn) | set(data_warnings)):
+            warn(w)
+    out.write(text)
     all_findings = [f for r in results for fr in r.functions for f in fr.findings] + \
                    [f for r in results for lr in r.layers for f in lr.findings]
-    sys.exit(policy.exit_code(all_findings, kw["fail_on"]))
+    code = policy.exit_code(all_findings, kw["fail_on"])
+    if code:
+        click.echo(f"pkgscan: {gate_line(all_findings, kw['fail_on'])}", err=True)
+    unread = unreadable(doc)
+    for line in unread[:20]:  # even with -q: it is why the exit code is not 0
+        click.echo(f"pkgscan: not read: {one_line(line)}", err=True)
+    if len(unread) > 20:
+        click.echo(f"pkgscan: not read: ... and {len(unread) - 20} more (see the JSON report)", err=True)
+    if not code and unread and not kw.get("allow_incomplete"):
+        code = EXIT_INCOMPLETE
+    sys.exit(code)
+
+
+def unreadable(doc: dict) -> list[str]:
+    """Everything asked for that could not be read, one line each (failed, not skipped)."""
+    out = [f"account {a['account']}: {a['status']} ({a['reason']})" for a in doc["accounts"] if a["status"] != "scanned"]
+    out += [f"region {r.get('account', '')}/{r['region']}: {r['reason']}" for r in doc["regions"] if r["status"] != "scanned"]
+    out += [f"function {f['arn'] or f['name']}: {f['reason']}" for f in doc["functions"] if f["status"] == "failed"]
+    out += [f"layer {lr['arn']}: {lr.get('reason', '')}" for lr in doc["layers"] if lr["status"] == "failed"]
+    return out
+
+
+def aws_error_line(exc: BaseException, kw: dict) -> str:
+    """One line that says what went wrong with AWS and what to do about it."""
+    from botocore import exceptions as bx
+
+    from .aws.scanner import error_reason
+
+    if isinstance(exc, bx.NoCredentialsError):
+        return ("no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run "
+                "'aws configure', or pass --profile")
+    if isinstance(exc, bx.ProfileNotFound):
+        return f"AWS profile {exc.kwargs.get('profile', kw.get('profile'))!r} not found in ~/.aws/config or ~/.aws/credentials"
+    if isinstance(exc, bx.NoRegionError):
+        return "no AWS region: pass --region or set AWS_REGION"
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError)):
+        url = getattr(exc, "kwargs", {}).get("endpoint_url", "") or kw.get("endpoint_url") or ""
+        return f"cannot reach the AWS endpoint {url}: check the network, proxy settings, --region or --endpoint-url"
+    if isinstance(exc, bx.ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        msg = exc.response.get("Error", {}).get("Message", "")
+        if code == "ResourceNotFoundException":
+            what = kw.get("function") or kw.get("layer_version_arn") or "the resource"
+            return f"{what} not found ({exc.operation_name}{', region ' + kw['region'] if kw.get('region') else ''}): " \
+                   "check the name or ARN, --region and --qualifier"
+        if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+            return "the AWS credentials have expired: refresh them (aws sso login, or new session credentials)"
+        if msg and code not in ("AccessDenied", "AccessDeniedException"):
+            return f"{error_reason(exc)}: {msg[:200]}"
+    return error_reason(exc)
 
 
 def _guard(fn):
@@ -211,10 +198,10 @@ def _guard(fn):
 
         try:
             return fn(*a, **kw)
-        except (PkgscanError, ValueError, ClientError, BotoCoreError, OSError) as exc:
-            from .aws.scanner import error_reason
-
-            _fail(error_reason(exc) if isinstance(exc, (ClientError, BotoCoreError)) else str(exc))
+        except (ClientError, BotoCoreError) as exc:
+            fail(aws_error_line(exc, kw))
+        except (PkgscanError, ValueError, OSError) as exc:
+            fail(str(exc))
     return wrapper
 
 
@@ -283,6 +270,7 @@ def register(main: click.Group) -> None:
         p = fleet.plan(scanner.ctx, org=org, role_name=role_name, external_id=kw["external_id"],
                        regions=region_list, filters=filters, workers=min(8, kw["workers"]))
         units = fleet.shard(p.units, spec)
+        kw["shard_spec"] = spec  # an --out-dir is marked as this shard's result, also when it had no work
         results, accounts = fleet.scan_units(scanner, p, units, filters)
         stats = dict(scanner.stats)
         stats["api_calls_total"] = sum(scanner.ctx.call_counts().values())
@@ -301,15 +289,12 @@ def register(main: click.Group) -> None:
         Each argument is a shard's --out-dir, or a run directory holding shard-* directories.
         """
         from .aws import fleet
-        from .aws import results as res
 
         doc = fleet.merge(list(shard_dirs), out_dir)
-        if fmt == "json":
-            sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
-        elif fmt == "markdown":
-            sys.stdout.write(res.markdown(doc))
-        elif fmt == "table":
-            sys.stdout.write(_table(doc, shutil.get_terminal_size((120, 40)).columns))
+        if fmt != "none":
+            from .report import Report, RenderOptions, render
+
+            sys.stdout.write(render(Report(LIVE, live=doc), fmt, RenderOptions(width=shutil.get_terminal_size((120, 40)).columns)))
 
 
 def register_verify(main: click.Group) -> None:
@@ -324,9 +309,12 @@ def register_verify(main: click.Group) -> None:
     @click.option("--role-arn", help="Assume this role first.")
     @click.option("--external-id", help="External ID for --role-arn.")
     @click.option("--endpoint-url", help="AWS endpoint (emulators).")
-    @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+    @click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"], case_sensitive=False), default="text",
+                  show_default=True)
+    @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result here (default: stdout).")
     @_guard
-    def verify_cmd(sbom_path, path, function, qualifier, profile, region, role_arn, external_id, endpoint_url, fmt):
+    def verify_cmd(sbom_path, path, function, qualifier, profile, region, role_arn, external_id, endpoint_url, fmt,
+                   output):
         """Does the deployed code (or a zip) match the artifact an SBOM describes?
 
         The hash first; on a mismatch, the component differences.  Exit 0 match, 1 drift, 2 error.
@@ -341,30 +329,12 @@ def register_verify(main: click.Group) -> None:
             inv = scan_path(path)
             result = verify_sbom(sbom_path, artifact_sha256=inv.artifact.sha256, inventory=inv)
         else:
-            from .aws.download import Downloader
+            from .aws.deployed import deployed_code
             from .aws.session import AwsContext, AwsOptions
 
             ctx = AwsContext(AwsOptions(profile=profile, region=region, endpoint_url=endpoint_url,
                                         role_arn=role_arn, external_id=external_id))
-            lam = ctx.client("lambda", region)
-            kw = {"FunctionName": function, **({"Qualifier": qualifier} if qualifier else {})}
-            first = lam.get_function(**kw)
-            sha = first["Configuration"].get("CodeSha256", "")
-            state = {"loc": first.get("Code", {}).get("Location")}
-
-            def location() -> str:
-                loc, state["loc"] = state["loc"], None
-                return loc or lam.get_function(**kw)["Code"]["Location"]
-
-            def current_inventory():
-                import os as _os
-
-                got = Downloader().fetch(location, sha, function)
-                try:
-                    return scan_path(got.path, layout="function")
-                finally:
-                    _os.unlink(got.path)
-
+            sha, current_inventory = deployed_code(ctx, function, qualifier)
             result = verify_sbom(sbom_path, artifact_sha256=sha, inventory=current_inventory)
         if fmt == "json":
             doc = {"status": result.status, "method": result.method, "reasons": list(result.reasons)}
@@ -372,11 +342,10 @@ def register_verify(main: click.Group) -> None:
                 from .diff import render_json
 
                 doc["component_diff"] = json.loads(render_json(result.component_diff))
-            sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+            text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
         else:
-            sys.stdout.write(f"{result.status}\n")
-            for r in result.reasons:
-                sys.stdout.write(f"  {neutralize(r, multiline=False)}\n")
+            text = f"{result.status}\n" + "".join(f"  {one_line(r)}\n" for r in result.reasons)
             if result.component_diff is not None:
-                sys.stdout.write(render_text(result.component_diff))
+                text += render_text(result.component_diff)
+        resolve_output(report.DIFF, "json" if fmt.lower() == "json" else "table", output).write(text)
         sys.exit(result.exit_code)

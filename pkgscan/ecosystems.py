@@ -126,7 +126,20 @@ def _simple_purl(type_: str) -> Callable[[str, str], str]:
 
 
 def _rpm_purl(name: str, version: str) -> str:
-    return _purl("rpm", "amazon", name, version)
+    return rpm_purl(name, version)
+
+
+def rpm_purl(name: str, version: str, arch: str = "") -> str:
+    """``pkg:rpm/amazon/NAME@VERSION-RELEASE?arch=ARCH&epoch=EPOCH`` from an ``[EPOCH:]VERSION-RELEASE``."""
+    head, sep, rest = version.partition(":")
+    quals = {}
+    if sep and head.isdigit() and head.isascii():
+        version = rest
+        if int(head):
+            quals["epoch"] = str(int(head))
+    if arch:
+        quals["arch"] = arch
+    return _purl("rpm", "amazon", name, version, quals)
 
 
 @dataclass(frozen=True)

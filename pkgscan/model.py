@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .ecosystems import NPM, PYPI  # noqa: F401  (re-exported: the ecosystem keys)
+from .ecosystems import NPM, PYPI  # noqa: F401 (re-exported: the ecosystem keys)
 
 
 @dataclass(frozen=True)

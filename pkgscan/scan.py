@@ -27,12 +27,14 @@ def scan_tree(tree: Tree, name: str, path: str = "", layout: str | None = None, 
     """Inventory an already-open Tree (a zip or a directory)."""
     if layout not in (None, FUNCTION, LAYER):
         raise InputError(f"unknown layout {layout!r}: use 'function' or 'layer'")
-    layout = layout or detect_layout(tree.paths)
+    layout = layout or (FUNCTION if tree.kind == "image" else detect_layout(tree.paths))
     result = catalog(tree)
+    if tree.kind == "image" and not sha256:  # a container image: its manifest digest
+        sha256 = getattr(getattr(tree, "info", None), "manifest_digest", "").partition(":")[2]
     artifact = Artifact(
         name=name,
         path=path,
-        kind="zip" if isinstance(tree, ZipTree) else "directory",
+        kind=tree.kind if tree.kind in ("zip", "image") else "directory",
         layout=layout,
         sha256=sha256,
         size=size,
@@ -71,62 +73,20 @@ def scan_path(path: str | os.PathLike[str], layout: str | None = None, limits: L
 
 def vulnerability_sources(*, db_dir: str | os.PathLike[str] | None = None, osv_api: str | None = None,
                           pypi: bool = False, pypi_url: str | None = None, cache_dir: str | os.PathLike[str] | None = None):
-    """The sources a scan asks: the offline database (default) or the OSV API, plus PyPI optionally.
+    """The sources a scan asks, and the DatabaseInfo (see :func:`pkgscan.check.open_sources`)."""
+    from .check import CheckOptions, open_sources
 
-    Returns (sources, DatabaseInfo).  Raises DatabaseError when the offline database is missing.
-    """
-    from .vulns.model import DatabaseInfo
-
-    sources = []
-    if osv_api:
-        from .vulns.osv_api import OsvApiSource
-
-        sources.append(OsvApiSource(osv_api, cache_dir=cache_dir))
-        info = DatabaseInfo(source=f"osv-api:{osv_api}")
-    else:
-        from .vulns.matcher import OfflineSource
-        from .vulns.store import AdvisoryDB
-
-        db = AdvisoryDB(db_dir)
-        st = db.status()
-        if not st["advisories"]:
-            from .vulns.store import DatabaseError
-
-            raise DatabaseError(f"the advisory database at {db.path} holds no advisories: run 'pkgscan db update' "
-                                "or 'pkgscan db import <OSV all.zip | directory>'")
-        sources.append(OfflineSource(db))
-        info = DatabaseInfo(
-            source=f"offline:{db.path}",
-            ecosystems=tuple((e["ecosystem"], e["advisories"], e["last_modified"]) for e in st["ecosystems"]),
-            age_days=db.age_days(),
-        )
-    if pypi:
-        from .vulns.pypi_source import PyPISource
-
-        sources.append(PyPISource(base_url=pypi_url, cache_dir=cache_dir))
-    return sources, info
+    return open_sources(CheckOptions(db_dir=db_dir and str(db_dir), osv_api=osv_api, pypi=pypi, pypi_url=pypi_url,
+                                     cache_dir=cache_dir and str(cache_dir)))
 
 
 def scan_vulnerabilities(inv: Inventory, sources, database=None, *, include_withdrawn: bool = False,
                          max_db_age_days: float | None = 7.0):
-    """Match an inventory against the given sources; returns a ScanResult (no policy applied)."""
-    from .vulns.matcher import match
+    """Match an inventory against the given sources; a ScanResult with the warnings, no policy applied."""
+    from .check import Checker, CheckOptions
     from .vulns.model import ScanResult
 
-    warnings = []
-    if database is not None and database.age_days is not None and max_db_age_days is not None \
-            and database.age_days > max_db_age_days:
-        warnings.append(
-            f"the advisory database is {database.age_days:.0f} days old (newest advisory); "
-            "run 'pkgscan db update' for current data"
-        )
-    if database is not None and database.ecosystems:
-        from .vulns.osv import osv_ecosystem
-
-        known = {eco for eco, count, _m in database.ecosystems if count}
-        for eco in sorted({osv_ecosystem(c.ecosystem) for c in inv.components} - known):
-            warnings.append(f"the advisory database has no {eco} advisories: {eco} packages were not checked")
-    findings = match(inv, sources, include_withdrawn=include_withdrawn)
-    for src in sources:  # e.g. packages PyPI does not know
-        warnings.extend(getattr(src, "warnings", ()))
-    return ScanResult(inventory=inv, findings=tuple(findings), database=database, warnings=tuple(warnings))
+    checker = Checker(CheckOptions(include_withdrawn=include_withdrawn, max_db_age_days=max_db_age_days,
+                                   discover_ignore_file=False), sources=sources, database=database)
+    return ScanResult(inventory=inv, findings=checker.match(inv), database=database,
+                      warnings=tuple(checker.warnings([inv])))

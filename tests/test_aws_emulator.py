@@ -15,7 +15,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.aws_emulator import Emulator, build_account
+from tests.aws_emulator import Emulator, arm_faults
 
 REGION = "us-east-1"
 
@@ -535,37 +535,37 @@ def _reference_scan(emu, m):
 
 
 @pytest.mark.slow
-def test_full_scenario_matches_manifest():
-    with Emulator() as emu:
-        m = build_account(emu)
-        assert m.build_seconds < 60
-        latest = m.latest()
-        assert len(latest) >= 200 and len({f.region for f in latest}) == 3
-        assert len({f.code_sha256 for f in m.functions if f.code_variant and "+" not in f.code_variant}) == 30
-        assert Counter(f.signing.verdict for f in latest) >= Counter({
-            "valid": 1, "unsigned": 2, "job-revoked": 1, "profile-revoked": 1, "signature-expired": 1,
-            "untrusted-publisher": 1, "cross-account-unverified": 1})
-        assert {f.runtime_verdict for f in latest if f.runtime} == {"deprecated", "supported"}
-        assert {"python3.7", "python3.8", "nodejs14.x", "python3.12"} <= {f.runtime for f in latest}
-        assert [f.reason for f in latest if f.package_type == "Image"] == ["container-image"] * 2
-        assert len({l.layer_name for l in m.layers}) == 21 and len(m.layers) >= 40
-        assert any(l.signing_job_arn for l in m.layers)
-        assert len(m.organization_accounts) == 25
-        json.loads(m.to_json())
+def test_full_scenario_matches_manifest(aws_account):
+    emu, m = aws_account  # the session's scenario account (tests/aws_emulator/fixtures.py)
+    arm_faults(emu, m)  # its faults fire once: re-armed, and the log holds this test's traffic only
+    emu.log.clear()
+    latest = m.latest()
+    assert len(latest) >= 200 and len({f.region for f in latest}) == 3
+    assert len({f.code_sha256 for f in m.functions if f.code_variant and "+" not in f.code_variant}) == 30
+    assert Counter(f.signing.verdict for f in latest) >= Counter({
+        "valid": 1, "unsigned": 2, "job-revoked": 1, "profile-revoked": 1, "signature-expired": 1,
+        "untrusted-publisher": 1, "cross-account-unverified": 1})
+    assert {f.runtime_verdict for f in latest if f.runtime} == {"deprecated", "supported"}
+    assert {"python3.7", "python3.8", "nodejs14.x", "python3.12"} <= {f.runtime for f in latest}
+    assert [f.expected_status for f in latest if f.package_type == "Image"] == ["scanned"] * 2
+    assert len({l.layer_name for l in m.layers}) == 21 and len(m.layers) >= 40
+    assert any(l.signing_job_arn for l in m.layers)
+    assert len(m.organization_accounts) == 25
+    json.loads(m.to_json())
 
-        seen, downloaded, denied = _reference_scan(emu, m)
-        assert denied == [m.denied_region]
-        expected = {f.qualified_arn for f in m.functions if f.region != m.denied_region}
-        assert set(seen) == expected
-        for arn, cfg in seen.items():
-            exp = m.function(arn)
-            assert cfg["CodeSha256"] == exp.code_sha256 and cfg.get("Runtime") == exp.runtime
-            assert [l["Arn"] for l in cfg.get("Layers", [])] == exp.layers
-            assert cfg.get("SigningJobArn") == exp.signing.signing_job_arn
-        assert downloaded == m.scanned_code_hashes()
-        assert set(emu.log.completed_downloads_by_hash().values()) == {1}
-        assert Counter(d.fault for d in emu.log.download_list() if d.fault) == Counter(
-            {"expire": 1, "corrupt": 1, "drop": 1})
-        throttled = emu.log.api_calls(region=m.throttled_region, status=429)
-        assert Counter(c.operation for c in throttled) == Counter({"ListFunctions": 2, "GetFunction": 2})
-        assert not emu.bugs, emu.bugs
+    seen, downloaded, denied = _reference_scan(emu, m)
+    assert denied == [m.denied_region]
+    expected = {f.qualified_arn for f in m.functions if f.region != m.denied_region}
+    assert set(seen) == expected
+    for arn, cfg in seen.items():
+        exp = m.function(arn)
+        assert cfg["CodeSha256"] == exp.code_sha256 and cfg.get("Runtime") == exp.runtime
+        assert [l["Arn"] for l in cfg.get("Layers", [])] == exp.layers
+        assert cfg.get("SigningJobArn") == exp.signing.signing_job_arn
+    assert downloaded == m.scanned_code_hashes()
+    assert set(emu.log.completed_downloads_by_hash().values()) == {1}
+    assert Counter(d.fault for d in emu.log.download_list() if d.fault) == Counter(
+        {"expire": 1, "corrupt": 1, "drop": 1})
+    throttled = emu.log.api_calls(region=m.throttled_region, status=429)
+    assert Counter(c.operation for c in throttled) == Counter({"ListFunctions": 2, "GetFunction": 2})
+    assert not emu.bugs, emu.bugs

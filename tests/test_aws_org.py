@@ -10,68 +10,28 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from .aws_emulator.server import Emulator
+from pkgscan.aws.fleet import SHARD_MARKER, Unit, shard_of
+
+from .aws_emulator.fixtures import ORG_REGIONS
 from .conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
-REGIONS = ("us-east-1", "eu-west-1")
+REGIONS = ORG_REGIONS
 ROLE = "PkgscanScanner"
 
 
-def _lambda_role(emu, account):
-    iam = emu.client("iam", account=account)
-    return iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                 "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-
-
-def _add_file(data: bytes, name: str, content: bytes) -> bytes:
-    import io
-    import zipfile
-
-    buf = io.BytesIO(data)
-    with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(name, content)
-    return buf.getvalue()
-
-
 @pytest.fixture(scope="module")
-def org(tmp_path_factory):
-    with Emulator() as emu:
-        orgs = emu.client("organizations", "us-east-1")
-        orgs.create_organization(FeatureSet="ALL")
-        members = [orgs.create_account(AccountName=f"m{i}", Email=f"m{i}@example.com")["CreateAccountStatus"]["AccountId"]
-                   for i in range(3)]
-        members = sorted(a["Id"] for p in orgs.get_paginator("list_accounts").paginate() for a in p["Accounts"]
-                         if a["Id"] != emu.account_id)
-        py = (SAMPLES / "python-function.zip").read_bytes()
-        node = (SAMPLES / "node-function.zip").read_bytes()
-        layer = (SAMPLES / "python-layer-sitepackages.zip").read_bytes()
-        functions = 0
-        for n, acct in enumerate(members[:3]):
-            role = _lambda_role(emu, acct)
-            for region in REGIONS:
-                lam = emu.client("lambda", region, account=acct)
-                lv = lam.publish_layer_version(LayerName="shared", Content={"ZipFile": layer},
-                                               CompatibleRuntimes=["python3.12"])["LayerVersionArn"]
-                for i in range(4):
-                    code = _add_file(py if i % 2 == 0 else node, "variant.txt", f"{acct}-{i % 3}".encode())
-                    lam.create_function(FunctionName=f"fn-{n}-{i}", Role=role, Code={"ZipFile": code},
-                                        Runtime="python3.12" if i % 2 == 0 else "nodejs22.x",
-                                        Handler="index.handler", Layers=[lv] if i % 2 == 0 else [])
-                    functions += 1
-        db = tmp_path_factory.mktemp("db")
-        env = {**os.environ, **emu.env(), "SOURCE_DATE_EPOCH": "1700000000", "PKGSCAN_DB_DIR": str(db),
-               "PKGSCAN_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
-        r = subprocess.run([sys.executable, "-m", "pkgscan", "db", "import", str(SAMPLES / "advisories" / "PyPI-all.zip"),
-                            str(SAMPLES / "advisories" / "npm-all.zip")], env=env, capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        yield emu, members, functions, env
+def org(aws_org, advisory_db_dir, tmp_path_factory):
+    """The session's organization (tests/aws_emulator/fixtures.py) and the environment of a pkgscan
+    process that scans it (the session's snapshot database, read-only; a cache of its own)."""
+    emu = aws_org.emu
+    env = {**os.environ, **emu.env(), "SOURCE_DATE_EPOCH": "1700000000", "PKGSCAN_DB_DIR": str(advisory_db_dir),
+           "PKGSCAN_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+    return emu, aws_org.members, aws_org.functions, env
 
 
 def _pkgscan(env, *args, cwd=None):
@@ -84,23 +44,35 @@ def _tree(d: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != "stats.json"}
 
 
-def test_four_shards_merged_equal_one_process(org, tmp_path):
+COMMON = ["account", "--org", "--role-name", ROLE, "--regions", ",".join(REGIONS), "--no-cache", "-q",
+          "--format", "json", "-o", os.devnull]
+
+
+def _units(emu, members) -> list[Unit]:
+    return [Unit(a, r) for a in sorted(set(members) | {emu.account_id}) for r in REGIONS]
+
+
+@pytest.fixture(scope="module")
+def single_run(org, tmp_path_factory) -> Path:
+    """What one process writes for the whole organization (--out-dir)."""
     emu, members, functions, env = org
-    common = ["account", "--org", "--role-name", ROLE, "--regions", ",".join(REGIONS), "--no-cache", "-q",
-              "--format", "json", "-o", os.devnull]
-    t0 = time.perf_counter()
-    single = _pkgscan(env, *common, "--out-dir", str(tmp_path / "single"))
-    out, err = single.communicate(timeout=600)
-    t_single = time.perf_counter() - t0
+    out = tmp_path_factory.mktemp("single")
+    single = _pkgscan(env, *COMMON, "--out-dir", str(out))
+    _out, err = single.communicate(timeout=600)
     assert single.returncode == 0, err
-    t0 = time.perf_counter()
-    shards = [_pkgscan(env, *common, "--shard", f"{i}/4", "--out-dir", str(tmp_path / f"shard-{i}")) for i in range(4)]
+    return out
+
+
+def test_four_shards_merged_equal_one_process(org, single_run, tmp_path):
+    emu, members, functions, env = org
+    # the organization's account ids are fixed (tests/aws_emulator/fixtures.py), so every shard has work
+    assert all(any(shard_of(u, 4) == i for u in _units(emu, members)) for i in range(4))
+    shards = [_pkgscan(env, *COMMON, "--shard", f"{i}/4", "--out-dir", str(tmp_path / f"shard-{i}")) for i in range(4)]
     for p in shards:
         _o, e = p.communicate(timeout=600)
         assert p.returncode == 0, e
     merge = _pkgscan(env, "merge", *[str(tmp_path / f"shard-{i}") for i in range(4)], "--out-dir", str(tmp_path / "merged"))
     _o, e = merge.communicate(timeout=120)
-    t_sharded = time.perf_counter() - t0
     assert merge.returncode == 0, e
     # the organization scan stays within the shipped policies (hub + scanner role)
     policies = [json.loads((Path(__file__).parent.parent / "iam" / f).read_text())
@@ -109,9 +81,9 @@ def test_four_shards_merged_equal_one_process(org, tmp_path):
                for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
     needed = emu.log.iam_actions() - {"sts:GetCallerIdentity", "lambda:CreateFunction", "lambda:PublishLayerVersion",
                                       "organizations:CreateOrganization", "organizations:CreateAccount",
-                                      "iam:CreateRole"}
+                                      "iam:CreateRole", "lambda:TagResource"}
     assert needed <= allowed, needed - allowed
-    a, b = _tree(tmp_path / "single"), _tree(tmp_path / "merged")
+    a, b = _tree(single_run), _tree(tmp_path / "merged")
     assert sorted(a) == sorted(b)
     assert a == b
     summary = json.loads(a["summary.json"])
@@ -121,23 +93,49 @@ def test_four_shards_merged_equal_one_process(org, tmp_path):
     assert len([k for k in a if k.startswith("functions/")]) == functions
     # the shards really split the work: each scanned a part, none all of it
     parts = [len(list((tmp_path / f"shard-{i}" / "parts").glob("*.json"))) for i in range(4)]
-    assert sum(parts) == len(list((tmp_path / "single" / "parts").glob("*.json"))) and max(parts) < sum(parts)
-    (Path(__file__).parent / ".." / "bench").resolve()
-    print(f"\norg scan: 1 process {t_single:.2f}s, 4 shards + merge {t_sharded:.2f}s")
+    assert sum(parts) == len(list((single_run / "parts").glob("*.json"))) and max(parts) < sum(parts)
+    markers = [json.loads((tmp_path / f"shard-{i}" / SHARD_MARKER).read_text()) for i in range(4)]
+    assert [(m["shard"], m["count"], m["parts"]) for m in markers] == [(i, 4, parts[i]) for i in range(4)]
+
+
+def test_a_shard_without_work_is_an_empty_result_that_merges(org, single_run, tmp_path):
+    """More shards than (account, region) units: the idle shard exits 0 and writes a valid empty result."""
+    emu, members, functions, env = org
+    units = _units(emu, members)
+    n = 2 * len(units)
+    empty = next(i for i in range(n) if not any(shard_of(u, n) == i for u in units))
+    p = _pkgscan(env, *COMMON, "--shard", f"{empty}/{n}", "--out-dir", str(tmp_path / "run" / "shard-{shard}"))
+    _o, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    out = tmp_path / "run" / f"shard-{empty}"
+    assert json.loads((out / SHARD_MARKER).read_text()) == \
+        {"schema": "pkgscan/lambda-shard/v1", "shard": empty, "count": n, "parts": 0}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["functions"] == [] and summary["counts"]["functions"] == 0
+    assert json.loads((out / "stats.json").read_text())["units"] == 0
+    # merged with everything else, the empty shard adds nothing and breaks nothing
+    merge = _pkgscan(env, "merge", str(single_run), str(tmp_path / "run"), "--out-dir", str(tmp_path / "merged"))
+    _o, err = merge.communicate(timeout=120)
+    assert merge.returncode == 0, err
+    assert _tree(tmp_path / "merged") == _tree(single_run)
+    # a directory that is no shard result at all is still refused, with one line
+    (tmp_path / "not-a-shard").mkdir()
+    bad = _pkgscan(env, "merge", str(tmp_path / "not-a-shard"), "--out-dir", str(tmp_path / "m2"))
+    _o, err = bad.communicate(timeout=120)
+    assert bad.returncode == 2 and err.count("\n") == 1 and "not a shard result" in err, err
 
 
 def test_shard_index_from_the_batch_environment(org, tmp_path):
     emu, members, functions, env = org
+    mine = {a for a in set(members) | {emu.account_id} if shard_of(Unit(a, "us-east-1"), 2) == 1}
+    assert mine & set(members), "the fixed member ids put some member's us-east-1 into shard 1 of 2"
     e = {**env, "JOB_COMPLETION_INDEX": "1"}
     p = _pkgscan(e, "account", "--org", "--role-name", ROLE, "--regions", "us-east-1", "--shard-count", "2",
                  "--no-cache", "--no-vulns", "-q", "--format", "json")
     out, err = p.communicate(timeout=300)
     assert p.returncode == 0, err
     doc = json.loads(out)
-    from pkgscan.aws.fleet import Unit, shard_of
-
-    mine = {a for a in set(members) | {emu.account_id} if shard_of(Unit(a, "us-east-1"), 2) == 1}
-    assert doc["functions"] and {f["account"] for f in doc["functions"]} <= mine
+    assert doc["functions"] and {f["account"] for f in doc["functions"]} == mine & set(members)
     bad = _pkgscan(env, "account", "--shard", "4/4", "--no-vulns", "-q")
     _o, err = bad.communicate(timeout=60)
     assert bad.returncode == 2 and "index must be in 0..3" in err
@@ -189,7 +187,8 @@ def test_missing_function_is_a_clear_error(org):
     p = _pkgscan(env, "lambda", "no-such-function", "--region", "us-east-1", "--no-vulns", "-q")
     _o, err = p.communicate(timeout=120)
     assert p.returncode == 2
-    assert err.count("\n") == 1 and err.startswith("pkgscan: error:") and "ResourceNotFound" in err
+    assert err.count("\n") == 1 and err.startswith("pkgscan: error:")
+    assert "no-such-function not found (GetFunctionConfiguration" in err and "--region" in err  # what to check
 
 
 def test_role_arn_and_external_id(org):
@@ -265,7 +264,9 @@ def test_an_account_that_denies_the_role_never_stops_the_others(org, tmp_path):
         out, err = p.communicate(timeout=300)
     finally:
         emu.denied_roles.discard(denied)
-    assert p.returncode == 0, err
+    # the others are scanned; the run exits 3 (something asked for was not read) and names it
+    assert p.returncode == 3, err
+    assert f"pkgscan: not read: account {members[1]}: access-denied" in err
     doc = json.loads(out)
     status = {a["account"]: a for a in doc["accounts"]}
     assert status[members[1]]["status"] == "access-denied" and "AssumeRole" in status[members[1]]["reason"]
@@ -292,6 +293,13 @@ def test_tag_filter(org):
     lam = emu.client("lambda", "eu-west-1", account=members[2])
     arn = lam.get_function(FunctionName="fn-2-1")["Configuration"]["FunctionArn"]
     lam.tag_resource(Resource=arn, Tags={"team": "payments"})
+    try:
+        _tag_filter_scans(env, members)
+    finally:  # the organization is the session's: leave it as it was
+        lam.untag_resource(Resource=arn, TagKeys=["team"])
+
+
+def _tag_filter_scans(env, members):
     e = {**env, "AWS_ACCESS_KEY_ID": members[2]}
     p = _pkgscan(e, "account", "--regions", ",".join(REGIONS), "--tag", "team=payments", "--no-vulns", "--no-cache",
                  "-q", "--format", "json")

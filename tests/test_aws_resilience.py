@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -25,38 +26,18 @@ from pkgscan.aws.scanner import LambdaScanner, ScanOptions
 from pkgscan.aws.session import AwsContext, AwsOptions
 from pkgscan.model import Artifact, Inventory
 from pkgscan.scan import vulnerability_sources
-from pkgscan.vulns.store import import_path, writer
 
-from .aws_emulator.server import Emulator
-from .conftest import SAMPLES
+from .aws_emulator.fixtures import SMALL_REGIONS
 
 pytestmark = pytest.mark.slow
-REGIONS = ("us-east-1", "eu-west-1")
+REGIONS = SMALL_REGIONS
 
 
 @pytest.fixture(scope="module")
-def small_account(tmp_path_factory):
-    with Emulator() as emu:
-        iam = emu.client("iam")
-        role = iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                     "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-        py = (SAMPLES / "python-function.zip").read_bytes()
-        node = (SAMPLES / "node-function.zip").read_bytes()
-        layer = (SAMPLES / "python-layer-sitepackages.zip").read_bytes()
-        for region in REGIONS:
-            lam = emu.client("lambda", region)
-            lv = lam.publish_layer_version(LayerName="shared", Content={"ZipFile": layer},
-                                           CompatibleRuntimes=["python3.12"])["LayerVersionArn"]
-            lam.create_function(FunctionName="fn-py", Role=role, Code={"ZipFile": py}, Runtime="python3.12",
-                                Handler="lambda_function.handler", Layers=[lv])
-            lam.create_function(FunctionName="fn-node", Role=role, Code={"ZipFile": node}, Runtime="nodejs22.x",
-                                Handler="index.handler")
-        db = tmp_path_factory.mktemp("db")
-        with writer(db) as w:
-            for z in ("PyPI-all.zip", "npm-all.zip"):
-                import_path(w, SAMPLES / "advisories" / z)
-        yield emu, db
+def small_account(aws_small_account, advisory_db_dir):
+    """The session's small account (tests/aws_emulator/fixtures.py: fn-py, fn-node and a layer in each
+    region) and the session's snapshot database (read-only)."""
+    return aws_small_account, advisory_db_dir
 
 
 def scanner_for(emu, monkeypatch, sources, **opts) -> LambdaScanner:
@@ -200,6 +181,67 @@ def test_rewriting_an_out_dir_leaves_nothing_stale(tmp_path):
     doc = fleet.merge([shard], out)
     assert not any(p.exists() for p in stale) and mine.exists()
     assert [a["account"] for a in doc["accounts"]] == ["222222222222"]
+
+
+def test_an_empty_shard_is_a_valid_result_and_merges(tmp_path):
+    """More shards than units: a shard with no work writes an empty, marked result; merge takes it."""
+    failed = {"account": "222222222222", "name": "", "status": "failed", "reason": "x"}
+    run = tmp_path / "run"
+    fleet.write_fleet([], [failed], run / "shard-0", shard_spec=(0, 3))
+    for i in (1, 2):
+        doc = fleet.write_fleet([], [], run / f"shard-{i}", shard_spec=(i, 3))
+        assert doc["functions"] == [] and doc["accounts"] == [] and doc["counts"]["functions"] == 0
+    marker = json.loads((run / "shard-1" / fleet.SHARD_MARKER).read_text())
+    assert marker == {"schema": fleet.SHARD_SCHEMA, "shard": 1, "count": 3, "parts": 0}
+    assert json.loads((run / "shard-0" / fleet.SHARD_MARKER).read_text())["parts"] == 1
+    assert not list((run / "shard-1" / "parts").glob("*.json"))
+    alone = fleet.merge([run / "shard-0"], tmp_path / "alone")
+    every = fleet.merge([run / f"shard-{i}" for i in range(3)], tmp_path / "every")
+    whole = fleet.merge([run], tmp_path / "whole")  # a run directory: its shard-* directories, empty ones too
+    assert alone == every == whole and [a["account"] for a in every["accounts"]] == ["222222222222"]
+    assert (tmp_path / "every" / "summary.json").read_bytes() == (tmp_path / "alone" / "summary.json").read_bytes()
+    assert not (tmp_path / "every" / fleet.SHARD_MARKER).exists()  # the merged result is not a shard
+    fleet.merge([run / "shard-1", run / "shard-2"], tmp_path / "only-empty")  # nothing to merge is still a result
+    assert json.loads((tmp_path / "only-empty" / "summary.json").read_text())["counts"]["functions"] == 0
+    # the same directory written again without --shard is no shard any more
+    fleet.write_fleet([], [], tmp_path / "again", shard_spec=(1, 3))
+    fleet.write_fleet([], [], tmp_path / "again")
+    assert not (tmp_path / "again" / fleet.SHARD_MARKER).exists()
+
+
+def test_merge_refuses_what_is_not_a_complete_set_of_shards(tmp_path):
+    from click.testing import CliRunner
+
+    from pkgscan.cli import main as cli_main
+    from pkgscan.errors import InputError
+
+    failed = {"account": "222222222222", "name": "", "status": "failed", "reason": "x"}
+    fleet.write_fleet([], [failed], tmp_path / "s0", shard_spec=(0, 2))
+    fleet.write_fleet([], [], tmp_path / "s1", shard_spec=(1, 2))
+    (tmp_path / "nothing").mkdir()
+    fleet.write_fleet([], [], tmp_path / "other-count", shard_spec=(1, 3))
+    shutil.copytree(tmp_path / "s1", tmp_path / "s1-again")
+    shutil.copytree(tmp_path / "s0", tmp_path / "s0-short")
+    for part in (tmp_path / "s0-short" / "parts").glob("*.json"):
+        part.unlink()
+    (tmp_path / "bad-marker").mkdir()
+    (tmp_path / "bad-marker" / fleet.SHARD_MARKER).write_text('{"schema": "something/else", "shard": 0}')
+    cases = {
+        "nothing": "not a shard result",
+        "other-count": "does not belong with shards of count 2",
+        "s1-again": "given twice",
+        "s0-short": "wrote 1 part files but parts/ holds 0",
+        "bad-marker": "is not a pkgscan shard marker",
+    }
+    for name, message in cases.items():
+        dirs = [tmp_path / "nothing"] if name == "nothing" else [tmp_path / "s0", tmp_path / "s1", tmp_path / name]
+        if name == "s0-short":
+            dirs = [tmp_path / "s0-short", tmp_path / "s1"]
+        with pytest.raises(InputError, match=message):
+            fleet.merge(dirs, tmp_path / "out")
+        r = CliRunner().invoke(cli_main, ["merge", *map(str, dirs), "--out-dir", str(tmp_path / "out")])
+        assert r.exit_code == 2 and message in r.output and r.output.count("\n") == 1, (name, r.output)
+    assert fleet.merge([tmp_path / "s0", tmp_path / "s1"], tmp_path / "out")["accounts"] == [failed]
 
 
 # ------------------------------------------------------------------------------------ cache

@@ -45,11 +45,9 @@ def test_verify_path(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    d = tmp_path_factory.mktemp("db")
-    r = run("db", "import", str(SAMPLES / "advisories" / "PyPI-all.zip"), "--db", str(d))
-    assert r.returncode == 0, r.stderr
-    return d
+def db(advisory_db_dir):
+    """The snapshot database, built once per session (tests/conftest.py; read-only)."""
+    return advisory_db_dir
 
 
 def test_diff_gate_on_scan_reports(tmp_path, db):

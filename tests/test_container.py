@@ -558,28 +558,25 @@ def test_installed_wheel_runs_read_only(sandbox):
 
 
 @pytest.mark.slow
-def test_installed_wheel_scans_a_lambda_function_read_only(sandbox):
+def test_installed_wheel_scans_a_lambda_function_read_only(sandbox, aws_emulator):
     """`pkgscan lambda` (the account path: API calls, download, cache, --out-dir) in the same sandbox.
 
     Downloads are staged in the temporary directory, so the container needs a writable /tmp
     (``--tmpfs /tmp``, docs/container.md): here TMPDIR is a writable directory standing for it.
     """
-    pytest.importorskip("moto")
-    from .aws_emulator.server import Emulator
-
     box = sandbox
     before = {d: _snapshot(d) for d in (box.home, box.work, box.image.venv)}
     box.run(["pkgscan", "db", "import", "sample_packages/advisories/PyPI-all.zip"])
-    with Emulator() as emu:
-        role = emu.client("iam").create_role(RoleName="pkgscan-container", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        emu.client("lambda").create_function(
-            FunctionName="orders", Runtime="python3.12", Role=role, Handler="lambda_function.handler",
-            Code={"ZipFile": (SAMPLES / "python-function.zip").read_bytes()})
-        env = box.env(TMPDIR=str(box.tmp), **emu.env())
-        proc = box.run(["pkgscan", "lambda", "orders", "--out-dir", box.out, "--format", "json", "--quiet"], env=env)
-        # a second scan of unchanged code comes from the cache in the data volume
-        box.run(["pkgscan", "lambda", "orders", "--format", "json", "--quiet"], env=env)
-        downloads = len(emu.log.downloads)
+    emu = aws_emulator  # a fresh emulator of this test's own (tests/aws_emulator/fixtures.py)
+    role = emu.client("iam").create_role(RoleName="pkgscan-container", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    emu.client("lambda").create_function(
+        FunctionName="orders", Runtime="python3.12", Role=role, Handler="lambda_function.handler",
+        Code={"ZipFile": (SAMPLES / "python-function.zip").read_bytes()})
+    env = box.env(TMPDIR=str(box.tmp), **emu.env())
+    proc = box.run(["pkgscan", "lambda", "orders", "--out-dir", box.out, "--format", "json", "--quiet"], env=env)
+    # a second scan of unchanged code comes from the cache in the data volume
+    box.run(["pkgscan", "lambda", "orders", "--format", "json", "--quiet"], env=env)
+    downloads = len(emu.log.downloads)
     doc = json.loads(proc.stdout)
     (fn,) = doc["functions"]
     assert fn["name"] == "orders" and fn["status"] == "scanned", fn

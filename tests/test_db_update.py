@@ -18,15 +18,22 @@ from pathlib import Path
 
 import pytest
 
+from pkgscan import ecosystems
 from pkgscan.vulns import update as upd
-from pkgscan.vulns.http import session
+from pkgscan.http import session
 from pkgscan.vulns.store import DB_FILE, AdvisoryDB
 
 from .conftest import SAMPLES
 
 ADVISORIES = SAMPLES / "advisories"
-EXPORTS = {"PyPI": ADVISORIES / "PyPI-all.zip", "npm": ADVISORIES / "npm-all.zip"}
-COUNTS = {"PyPI": 2664, "npm": 30}
+OTHERS = Path(__file__).parent / "fixtures" / "osv-exports"  # real records; see its README
+EXPORTS = {"PyPI": ADVISORIES / "PyPI-all.zip", "npm": ADVISORIES / "npm-all.zip", "Maven": OTHERS / "Maven-sample.zip",
+           "Go": OTHERS / "Go-sample.zip", "NuGet": OTHERS / "NuGet-sample.zip", "RubyGems": OTHERS / "RubyGems-sample.zip"}
+#: records per export
+COUNTS = {"PyPI": 2664, "npm": 30, "Maven": 10, "Go": 5, "NuGet": 1, "RubyGems": 2}
+#: advisories per ecosystem in a database holding every export (a record may also name packages of
+#: other ecosystems: npm's moment record lists a NuGet package, one lists a Maven one)
+DB_COUNTS = {"PyPI": 2664, "npm": 30, "Maven": 11, "Go": 5, "NuGet": 3, "RubyGems": 2}
 
 _CRC32C_TABLE = []
 for _i in range(256):
@@ -190,21 +197,28 @@ def sha256(path: Path) -> str:
 def counts(db_dir: Path) -> dict[str, int]:
     db = AdvisoryDB(db_dir)
     try:
-        return {e["ecosystem"]: e["advisories"] for e in db.status()["ecosystems"] if e["ecosystem"] in COUNTS}
+        return {e["ecosystem"]: e["advisories"] for e in db.status()["ecosystems"] if e["ecosystem"] in ("PyPI", "npm")}
     finally:
         db.close()
 
 
 # --------------------------------------------------------------------------- tests
 
-def test_first_update_imports_both_exports(bucket, tmp_path):
+def test_default_ecosystems_are_the_registered_osv_ecosystems():
+    assert upd.ECOSYSTEMS == ecosystems.osv_names()
+    assert set(upd.ECOSYSTEMS) == set(EXPORTS)  # the bucket below serves each of them
+    assert {"PyPI", "npm", "Maven", "Go", "NuGet", "RubyGems"} <= set(upd.ECOSYSTEMS)
+
+
+def test_first_update_imports_every_export(bucket, tmp_path):
     results = upd.update(tmp_path, bucket.base_url, http=fast_session())
-    assert [(r.ecosystem, r.status) for r in results] == [("PyPI", "updated"), ("npm", "updated")]
+    assert [(r.ecosystem, r.status) for r in results] == [(e, "updated") for e in upd.ECOSYSTEMS]
     for r in results:
         assert r.bytes == len(bucket.exports[r.ecosystem].data)
         assert (r.report.imported, r.report.skipped) == (COUNTS[r.ecosystem], [])
-    assert counts(tmp_path) == COUNTS
+    assert counts(tmp_path) == {"PyPI": 2664, "npm": 30}
     st = AdvisoryDB(tmp_path).status()
+    assert {e["ecosystem"]: e["advisories"] for e in st["ecosystems"]} == DB_COUNTS
     src = {s["origin"]: s for s in st["sources"]}
     for eco in COUNTS:
         s = src[f"osv:{eco}"]
@@ -222,15 +236,15 @@ def test_second_update_is_conditional_and_not_modified(bucket, tmp_path):
     before = AdvisoryDB(tmp_path).status()
     n = len(bucket.requests)
     results = upd.update(tmp_path, bucket.base_url, http=fast_session())
-    assert [(r.ecosystem, r.status) for r in results] == [("PyPI", "not-modified"), ("npm", "not-modified")]
+    assert [(r.ecosystem, r.status) for r in results] == [(e, "not-modified") for e in upd.ECOSYSTEMS]
     second = bucket.requests[n:]
-    assert len(second) == 2
+    assert len(second) == len(upd.ECOSYSTEMS)
     for eco in COUNTS:
         (h,) = bucket.seen(eco)[1:]
         assert h["if-none-match"] == bucket.exports[eco].etag
         assert h["if-modified-since"] == bucket.exports[eco].last_modified
     after = AdvisoryDB(tmp_path).status()
-    assert counts(tmp_path) == COUNTS
+    assert counts(tmp_path) == {"PyPI": 2664, "npm": 30}
     assert after["sources"] == before["sources"]  # etag / last_modified kept for the next time
     assert leftovers(tmp_path) == []
 
@@ -248,9 +262,9 @@ def test_republished_export_is_downloaded_again(bucket, tmp_path):
 def test_503_then_success_is_retried(bucket, tmp_path):
     bucket.plan("PyPI", "503", "503")
     results = upd.update(tmp_path, bucket.base_url, http=fast_session())
-    assert [r.status for r in results] == ["updated", "updated"]
+    assert [r.status for r in results] == ["updated"] * len(upd.ECOSYSTEMS)
     assert len(bucket.seen("PyPI")) == 3 and len(bucket.seen("npm")) == 1
-    assert counts(tmp_path) == COUNTS
+    assert counts(tmp_path) == {"PyPI": 2664, "npm": 30}
 
 
 def test_503_then_success_with_the_default_session(bucket, tmp_path):
@@ -284,7 +298,7 @@ def test_corrupted_download_fails_and_keeps_the_old_database(bucket, tmp_path, m
     assert "/PyPI/all.zip" in msg and why in msg and "\n" not in msg
     assert len(bucket.seen("PyPI")) == 1 + 3  # three attempts
     assert sha256(tmp_path / DB_FILE) == before
-    assert counts(tmp_path) == COUNTS
+    assert counts(tmp_path) == {"PyPI": 2664, "npm": 30}
     assert leftovers(tmp_path) == []
 
 

@@ -16,7 +16,7 @@ from pkgscan import scan_path
 from pkgscan.archive import open_tree
 from pkgscan.inventory import gobinary
 from pkgscan.inventory.golang import GoBinaryCataloger
-from pkgscan.serialize import inventory_from_dict, inventory_to_dict
+from pkgscan.aws.serialize import inventory_from_dict, inventory_to_dict
 from pkgscan.vulns.matcher import OfflineSource, match
 from pkgscan.vulns.reachability import NOT_PRESENT, PRESENT, UNKNOWN, label_findings
 from pkgscan.vulns.store import AdvisoryDB, import_path, writer
@@ -378,12 +378,6 @@ def test_stripped_binary_gets_the_same_labels(sample_findings, go_db):
     src = OfflineSource(go_db)
     got = {(f.component.name, f.id): f.labels for f in label_findings(inv, match(inv, [src]), [src])}
     assert got == {(f.component.name, f.id): f.labels for f in sample_findings}
-
-
-def test_labels_with_the_records_the_matcher_read(sample_inv, sample_findings, go_db):
-    """The two-argument call, right after match(): the matcher's parsed records are used."""
-    findings = match(sample_inv, [OfflineSource(go_db)])
-    assert [f.labels for f in label_findings(sample_inv, findings)] == [f.labels for f in sample_findings]
 
 
 def test_labels_unknown_without_a_symbol_table(sample_inv, go_db, go_records):

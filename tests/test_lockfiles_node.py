@@ -18,7 +18,6 @@ An exception that no longer matches a difference fails the test, so the list can
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -562,17 +561,13 @@ def test_yaml_merge_bomb_and_alias_fanout():
         bomb = ["lockfileVersion: '5.4'", "a0: &a0 {x: 1, y: 2}"]
         for i in range(1, 40):
             bomb.append(f"a{i}: &a{i} {{{merge}: [*a{i - 1}, *a{i - 1}], k{i}: 1}}")
-        start = time.perf_counter()
-        parsed = _survives(pnpm_lock.parse, "\n".join(bomb).encode())
-        assert time.perf_counter() - start < 1
+        parsed = _survives(pnpm_lock.parse, "\n".join(bomb).encode())  # how fast: bench/bench_parsers.py
         assert (parsed is None) == (merge != "<<")
     # one big dependencies map shared (by alias) by many packages: the work is capped
     deps = ", ".join(f"d{i}: 1.0.0" for i in range(3000))
     lines = ["lockfileVersion: '5.4'", "packages:", f"  /x/1.0.0: &p {{dependencies: {{{deps}}}, dev: false}}"]
     lines += [f"  /p{i}/1.0.0: *p" for i in range(3000)]
-    start = time.perf_counter()
     parsed = _survives(pnpm_lock.parse, "\n".join(lines).encode())
-    assert time.perf_counter() - start < 5
     assert parsed is not None and len(parsed.packages) == 3001
     assert any("too large" in w for w in parsed.warnings)
 
@@ -634,7 +629,8 @@ def test_byte_fuzz(fmt):
             _survives(ALL[fmt], bytes(data))
 
 
-def test_package_lock_speed():
+def test_package_lock_of_430_packages():
+    # how fast: bench/bench_parsers.py (against json.loads of the same bytes), never a timed test
     names = [f"pkg-{i}" if i % 5 else f"@scope{i % 7}/pkg-{i}" for i in range(430)]
     packages = {"": {"name": "root", "version": "1.0.0", "dependencies": {n: "^1.0.0" for n in names[:30]}}}
     for i, n in enumerate(names):
@@ -644,11 +640,6 @@ def test_package_lock_speed():
             "integrity": "sha512-" + "A" * 86 + "==", "dev": i % 4 == 0, "license": "MIT",
             "dependencies": {names[(i * 7 + k) % 430]: "^1.0.0" for k in range(3)}, "engines": {"node": ">=12"}}
     data = json.dumps({"name": "root", "lockfileVersion": 3, "requires": True, "packages": packages}, indent=2).encode()
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        parsed = npm_lock.parse(data, "package-lock.json")
-        best = min(best, time.perf_counter() - start)
+    parsed = npm_lock.parse(data, "package-lock.json")
     assert len(parsed.packages) == 430
     assert parsed.packages[0].line > 0
-    assert best < 0.025, f"430-package package-lock took {best * 1000:.1f} ms"

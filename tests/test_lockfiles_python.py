@@ -31,7 +31,6 @@ Decisions that shape the exceptions:
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -555,7 +554,8 @@ def test_requirements_encodings(encoding, bom):
     assert _nv(res) == [("django", "4.2", "registry"), ("flask", "2.0", "registry")]
 
 
-def test_requirements_hostile_text_is_fast_and_never_raises():
+def test_requirements_hostile_text_never_raises():
+    # how fast: bench/bench_parsers.py (a ratio to a baseline), never a timed test
     cases = [
         b"a" + b" " * 200_000 + b"x\n",
         b"a @ http://x" + b" " * 200_000 + b";x\n",
@@ -569,9 +569,7 @@ def test_requirements_hostile_text_is_fast_and_never_raises():
         bytes(range(256)) * 100,
     ]
     for data in cases:
-        start = time.monotonic()
         res = requirements.parse(data, "requirements.txt", lambda rel: None)
-        assert time.monotonic() - start < 2.0
         assert len(res.warnings) <= requirements.MAX_WARNINGS + 1
         assert all(len(w) < 400 for w in res.warnings)
         assert all(len(p.name) <= 512 for p in res.packages)
@@ -801,12 +799,10 @@ version = "3"
     assert names[:2] == ["good", "alsogood"] and len(names) == 3
     assert {p.name: p.version for p in res.packages}["alsogood"] == ""
     assert len(res.warnings) >= 3
-    # a large, valid lock stays fast
+    # a large, valid lock is read whole (how fast: bench/bench_parsers.py)
     big = "".join(f'[[{table}]]\nname = "p{i}"\nversion = "1.{i}"\n'
                   f'description = """\nname = "fake"\n[[{table}]]\n"""\n' for i in range(20_000))
-    start = time.monotonic()
     res = parse(big.encode(), "lock")
-    assert time.monotonic() - start < 5.0
     assert len(res.packages) == 20_000
     assert res.packages[-1].line == 1 + 7 * 19_999 + 1
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 import sys
 import zipfile
 from functools import partial
@@ -19,7 +18,7 @@ from click.testing import CliRunner
 from pkgscan.cli import main
 from pkgscan.scan import scan_path, scan_vulnerabilities, vulnerability_sources
 from pkgscan.vulns import osv_api as osv_api_module
-from pkgscan.vulns.http import session as make_session
+from pkgscan.http import session as make_session
 from pkgscan.vulns.matcher import OfflineSource, match, package_key, record_affects
 from pkgscan.vulns.osv import normalize_name
 from pkgscan.vulns.osv_api import OsvApiError, OsvApiSource
@@ -34,26 +33,21 @@ from .servers.pypi_json import PyPIJsonServer
 needs_pip_audit = pytest.mark.skipif(importlib.util.find_spec("pip_audit") is None,
                                      reason=f"--source pypi needs {PIP_AUDIT_REQUIREMENT}")
 
-# the Go sample's advisories (the Go vulnerability database) are not in the served exports: see test_golang
-SAMPLE_ZIPS = sorted(z for z in SAMPLES.glob("*.zip") if not z.name.startswith("go-"))
+# the loopback OSV API serves the PyPI and npm exports (tests/servers): the samples of those ecosystems
+SAMPLE_ZIPS = sorted(p for p in SAMPLES.glob("*.zip") if p.name.startswith(("python-", "node-")))
 PY_SAMPLES = [z for z in SAMPLE_ZIPS if z.name.startswith("python")]
 
 
 # ------------------------------------------------------------------------------------ fixtures
 @pytest.fixture(scope="module")
-def db_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("db")
-    with writer(d) as w:
-        for p in EXPORTS:
-            import_path(w, p)
-    return d
+def db_dir(advisory_db_dir):
+    """The committed exports (EXPORTS), imported once per session (tests/conftest.py; read-only)."""
+    return advisory_db_dir
 
 
 @pytest.fixture(scope="module")
-def db(db_dir):
-    adb = AdvisoryDB(db_dir)
-    yield adb
-    adb.close()
+def db(advisory_db):
+    return advisory_db
 
 
 def _db_of(tmp_path_factory, name, keep):
@@ -124,12 +118,6 @@ def _view(findings):
          f.recommended, f.malicious, f.references, f.labels)
         for f in findings
     ]
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _run(args, monkeypatch, tmp_path):
@@ -276,10 +264,10 @@ def test_2500_queries_batched_and_cross_checked(db, osv):
     assert src.calls["querybatch"] == osv.counts["querybatch"] == 3
     # each record fetched once, however many packages it affects
     assert max(osv.vulns_by_id.values()) == 1
-    assert osv.counts["vulns"] == len({r["id"] for recs in online.values() for r in recs})
+    assert osv.counts["vulns"] == len({r.id for recs in online.values() for r in recs})
     # the server's independent matcher and pkgscan's offline one agree at every range edge
     offline = OfflineSource(db).query(keys)
-    diff = {k: (sorted(r["id"] for r in offline.get(k, [])), sorted(r["id"] for r in online.get(k, [])))
+    diff = {k: (sorted(r.id for r in offline.get(k, [])), sorted(r.id for r in online.get(k, [])))
             for k in keys}
     diff = {k: v for k, v in diff.items() if v[0] != v[1]}
     assert not diff
@@ -303,7 +291,7 @@ def test_vulns_fetched_once_then_from_cache_dir(osv, inventories, tmp_path):
     keys = sorted({package_key(c) for inv in inventories.values() for c in inv.components})
     src = OsvApiSource(osv.url, cache_dir=tmp_path, http=fast_http())
     first = src.query(keys)
-    ids = {r["id"] for recs in first.values() for r in recs}
+    ids = {r.id for recs in first.values() for r in recs}
     assert osv.counts["vulns"] == len(ids) == src.calls["vulns"]
     assert set(osv.vulns_by_id.values()) == {1}
     src.query(keys)  # same instance: in memory
@@ -316,8 +304,8 @@ def test_vulns_fetched_once_then_from_cache_dir(osv, inventories, tmp_path):
 
 
 # ----------------------------------------------------------------------------- failures
-def test_server_down_is_a_clear_error(inventories):
-    src = OsvApiSource(f"http://127.0.0.1:{_free_port()}", http=fast_http(retries=1))
+def test_server_down_is_a_clear_error(inventories, closed_port):
+    src = OsvApiSource(f"http://127.0.0.1:{closed_port}", http=fast_http(retries=1))
     with pytest.raises(OsvApiError, match=r"OSV API unreachable at http://127\.0\.0\.1:\d+"):
         match(inventories["python-function.zip"], [src])
 
@@ -333,11 +321,11 @@ def test_500_forever_is_a_clear_error(osv, inventories, endpoint):
 
 
 @pytest.mark.parametrize("mode", ["down", "500"])
-def test_cli_osv_api_failure_exits_2(osv, mode, monkeypatch, tmp_path):
+def test_cli_osv_api_failure_exits_2(osv, mode, monkeypatch, tmp_path, closed_port):
     # The CLI's own session retries 5 times with exponential backoff (15 s); keep the policy,
     # drop the waiting.
     monkeypatch.setattr(osv_api_module, "make_session", partial(make_session, backoff=0))
-    url = f"http://127.0.0.1:{_free_port()}" if mode == "down" else osv.url
+    url = f"http://127.0.0.1:{closed_port}" if mode == "down" else osv.url
     if mode == "500":
         osv.fail_forever("querybatch", 500)
     res = _run(["scan", str(SAMPLES / "python-function.zip"), "--osv-api", url, "-f", "json"], monkeypatch, tmp_path)
@@ -372,7 +360,7 @@ def test_pypi_only_equals_offline_pysec(zip_path, db_pysec, pypi, inventories, t
     # (PyPI serves no severity: those findings are "unknown")
     key = lambda f: (f.component.purl, f.id, f.ids, f.advisories, f.fixed, f.recommended)  # noqa: E731
     assert [key(f) for f in via_pypi] == [key(f) for f in offline]
-    assert src.warnings == []
+    assert src.warnings == ()
     assert pypi.counts["release"] == len(inv.components)  # one request per package
     assert all(f.summary for f in via_pypi)
 
@@ -415,7 +403,7 @@ def test_pypi_skips_unknown_packages_with_a_warning(pypi, tmp_path, caplog):
     with caplog.at_level("WARNING", logger="pkgscan"):
         out = src.query(keys)
     assert set(out) == {("PyPI", "requests", "2.19.1")}
-    assert {r["id"] for r in out[("PyPI", "requests", "2.19.1")]} == {"PYSEC-2018-28", "PYSEC-2023-74"}
+    assert {r.id for r in out[("PyPI", "requests", "2.19.1")]} == {"PYSEC-2018-28", "PYSEC-2023-74"}
     assert len(src.warnings) == 2
     assert any("surely-not-on-pypi" in w and "not found on PyPI" in w for w in src.warnings)
     assert any("not a PEP 440 version" in w for w in src.warnings)
@@ -439,13 +427,13 @@ def test_pypi_malformed_fix_version_skips_that_package(tmp_path):
 @needs_pip_audit
 def test_pypi_record_shape(pypi, tmp_path):
     rec = PyPISource(base_url=pypi.url, cache_dir=tmp_path).query([("PyPI", "urllib3", "1.23")])[("PyPI", "urllib3", "1.23")]
-    r = next(x for x in rec if "CVE-2019-11324" in x["aliases"])
-    assert r["id"].startswith("PYSEC-") and r["aliases"] == sorted(r["aliases"])
-    (entry,) = r["affected"]
-    assert entry["package"] == {"ecosystem": "PyPI", "name": "urllib3"}
-    events = entry["ranges"][0]["events"]
-    assert events[0] == {"introduced": "1.23"} and {"fixed": "1.24.2"} in events
-    assert r["modified"] == "" and r["summary"]
+    r = next(x for x in rec if "CVE-2019-11324" in x.aliases)
+    assert r.id.startswith("PYSEC-") and list(r.aliases) == sorted(r.aliases) and r.source == "pypi"
+    (entry,) = r.affected
+    assert (entry.ecosystem, entry.name) == ("PyPI", "urllib3")
+    events = [(kind, v) for kind, v, _k in entry.ranges[0].events]
+    assert events[0] == ("introduced", "1.23") and ("fixed", "1.24.2") in events
+    assert r.modified == "" and r.summary
     assert record_affects(r, ("PyPI", "urllib3", "1.23"))
     assert not record_affects(r, ("PyPI", "urllib3", "1.24.2"))
 
@@ -463,8 +451,8 @@ def test_pypi_http_cache_is_pip_audits(tmp_path, inventories):
 
 
 @needs_pip_audit
-def test_pypi_errors_are_clear(tmp_path):
-    down = PyPISource(base_url=f"http://127.0.0.1:{_free_port()}", cache_dir=tmp_path, retries=0)
+def test_pypi_errors_are_clear(tmp_path, closed_port):
+    down = PyPISource(base_url=f"http://127.0.0.1:{closed_port}", cache_dir=tmp_path, retries=0)
     with pytest.raises(PyPIError, match=r"PyPI unreachable at http://127\.0\.0\.1:\d+"):
         down.query([("PyPI", "requests", "2.19.1")])
     with PyPIJsonServer() as server:

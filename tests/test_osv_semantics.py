@@ -411,12 +411,18 @@ def test_withdrawn_skipped_by_default_included_on_request(db):
 # --------------------------------------------------------------- per-entry ecosystem filtering
 
 
-def test_other_ecosystems_entries_are_ignored():
-    rec = record("GHSA-8hfj-j24r-96c4")  # moment (npm) + Moment.js (NuGet)
+def test_other_ecosystems_entries_stay_with_their_ecosystem():
+    from pkgscan.vulns.advisory import Advisory
+
+    rec = record("GHSA-8hfj-j24r-96c4")  # moment (npm) + Moment.js (NuGet): NuGet names are case-insensitive
     assert [a["package"]["ecosystem"] for a in rec["affected"]] == ["npm", "NuGet"]
-    assert [(e.ecosystem, e.name) for e in osv.affected_entries(rec)] == [("npm", "moment")]
+    assert [(e.ecosystem, e.name) for e in osv.affected_entries(rec)] == [("npm", "moment"), ("NuGet", "moment.js")]
+    adv = Advisory.from_osv(rec)
+    assert [e.ecosystem for e in adv.entries("npm", "moment")] == ["npm"]
+    assert adv.entries("NuGet", "moment") == []
     rec = record("GHSA-f2jv-r9rf-7988")  # handlebars (npm) + 3 Maven packages
-    assert [(e.ecosystem, e.name) for e in osv.affected_entries(rec)] == [("npm", "handlebars")]
+    assert [e.ecosystem for e in osv.affected_entries(rec)] == ["npm", "Maven", "Maven", "Maven"]
+    assert not Advisory.from_osv(rec).affects("Maven", "handlebars", "4.0.0")
 
 
 def test_other_ecosystems_through_scan(db):

@@ -3,7 +3,7 @@ import dataclasses
 
 from pkgscan import scan_path
 from pkgscan.model import PYPI
-from pkgscan.runtime_view import effective_view
+from pkgscan.aws.runtime_view import effective_view
 
 from .conftest import SAMPLES
 

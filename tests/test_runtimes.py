@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from pkgscan.errors import InputError
-from pkgscan.runtimes import (
+from pkgscan.aws.runtimes import (
     DATE_FIELDS,
     RuntimeTableError,
     load_table,

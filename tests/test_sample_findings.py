@@ -18,7 +18,6 @@ import pytest
 from pkgscan import scan_path
 from pkgscan.scan import scan_vulnerabilities
 from pkgscan.vulns.matcher import OfflineSource
-from pkgscan.vulns.store import AdvisoryDB, import_path, writer
 
 from .conftest import SAMPLES
 
@@ -120,14 +119,23 @@ EXPECTED = {
         # semver 5.7.3 is above GHSA-c2qf's fix 5.7.2; the lodash.* packages are not lodash
         # (GHSA-29mw names lodash.trim / lodash.trimend, not these) -> nothing
     },
-    # Go modules only: nothing in the PyPI/npm snapshot names them (its Go findings, against the Go
-    # vulnerability database, are checked in tests/test_golang.py)
+    # no Maven advisories in sample_packages/advisories: tests/test_java.py checks these two
+    # against tests/fixtures/java/Maven-sample.zip
+    "java-function.zip": {},
+    "java-layer.zip": {},
+    # NuGet and RubyGems packages: no PyPI/npm record names them (their own advisories are checked
+    # in tests/test_dotnet.py and tests/test_ruby.py)
+    "dotnet-function.zip": {},
+    "ruby-function.zip": {},
+    # Go: no Go records in this database (tests/test_golang.py matches the sample against Go-all.zip)
     "go-function.zip": {},
 }
 
 # findings per sample (groups), for the report
 EXPECTED_COUNTS = {"python-function.zip": 14, "python-layer-sitepackages.zip": 11, "python-layer.zip": 1,
-                   "node-function.zip": 9, "node-layer.zip": 1, "node-layer-node20.zip": 2, "go-function.zip": 0}
+                   "node-function.zip": 9, "node-layer.zip": 1, "node-layer-node20.zip": 2,
+                   "java-function.zip": 0, "java-layer.zip": 0, "dotnet-function.zip": 0, "ruby-function.zip": 0,
+                   "go-function.zip": 0}
 
 
 def test_expected_counts_are_consistent():
@@ -137,15 +145,9 @@ def test_expected_counts_are_consistent():
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    d = tmp_path_factory.mktemp("snapshot-db")
-    with writer(d) as w:
-        for z in ("PyPI-all.zip", "npm-all.zip"):
-            rep = import_path(w, SAMPLES / "advisories" / z)
-            assert not rep.skipped
-    adb = AdvisoryDB(d)
-    yield adb
-    adb.close()
+def db(advisory_db):
+    """The snapshot database (both exports, nothing skipped), built once per session (tests/conftest.py)."""
+    return advisory_db
 
 
 def _found(db, sample):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pkgscan.signing import (
+from pkgscan.aws.signing import (
     CHECK_NAMES,
     CodeSigningConfig,
     SigningJobInfo,
@@ -15,11 +15,9 @@ from pkgscan.signing import (
     SigningReport,
     Unknown,
     check_function,
-    parse_job_arn,
-    parse_profile_version_arn,
-    unqualified_function_arn,
     verify,
 )
+from pkgscan.aws.arn import parse_job_arn, parse_profile_version_arn, unqualified_function_arn
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"
@@ -561,9 +559,9 @@ def test_malformed_arns_are_unknown_without_calls(stubs):
     assert stubs.factory_calls == []
 
 
-def test_unreachable_signer_endpoint_is_unknown():
+def test_unreachable_signer_endpoint_is_unknown(closed_port):
     # a region without Signer surfaces as EndpointConnectionError; a closed local port gives the same
-    client = make_client("signer", REGION, endpoint_url="http://127.0.0.1:9",
+    client = make_client("signer", REGION, endpoint_url=f"http://127.0.0.1:{closed_port}",
                          config=Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=2))
     lookup = SigningLookup(lambda region: None, lambda region: client)
     result = lookup.profile(PROFILE_ARN)
@@ -577,19 +575,22 @@ def test_concurrent_lookups_call_aws_once(stubs):
     signer.add_response("get_signing_profile", profile_response())
     signer.add_response("describe_signing_job", job_response())
     lookup = stubs.lookup()
-    barrier = threading.Barrier(16)
     results = []
 
-    def work(i):
+    def work(barrier, fetch):
         barrier.wait()
-        results.append(lookup.profile(PROFILE_ARN) if i % 2 else lookup.job(JOB_ARN))
+        results.append(fetch())
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not any(isinstance(r, Unknown) for r in results)
+    # 16 threads at once for the profile, then 16 for the job: the Stubber answers in a fixed order,
+    # so the two operations must not race each other (that made this test flaky)
+    for fetch in (lambda: lookup.profile(PROFILE_ARN), lambda: lookup.job(JOB_ARN)):
+        barrier = threading.Barrier(16)
+        threads = [threading.Thread(target=work, args=(barrier, fetch)) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(results) == 32 and not any(isinstance(r, Unknown) for r in results)
     assert len({id(r) for r in results}) == 2
     stubs.assert_done()
     assert stubs.factory_calls == [("signer", REGION)]

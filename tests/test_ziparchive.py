@@ -363,7 +363,10 @@ def test_dirtree_lists_files_and_never_follows_links(tmp_path):
     t = DirTree(tmp_path)
     assert t.paths == ["pkg/package.json"]
     links = {n.path: n.suspicious for n in t.notices if n.code == "symlink"}
-    assert links == {"pkg/passwd": True, "loop": False, "inside": False}
+    assert links == {"pkg/passwd": True}  # a link out of the package: its own suspicious notice
+    [inside] = [n for n in t.notices if n.code == "symlinks-inside"]  # links within it: one summary
+    assert not inside.suspicious and inside.message.startswith("2 symbolic links within the package")
+    assert "inside -> pkg" in inside.message and "loop -> ." in inside.message
     assert [n.path for n in t.notices if n.code == "special-file"] == ["fifo"]
     assert t.read("pkg/package.json").startswith(b"{")
 

@@ -35,6 +35,7 @@ class Tree:
         self.depth = 0
         self._nested_consumed = 0
         self._nested_entries = 0
+        self._inner_links: list[tuple[str, str]] = []
 
     @property
     def paths(self) -> list[str]:
@@ -131,6 +132,26 @@ class Tree:
     def close(self) -> None:
         self._hand_notices_up()
 
+    # Links are never followed.  One that points outside the package is a suspicious notice of its
+    # own; links that stay inside (pnpm's node_modules/.pnpm layout makes hundreds) are expected and
+    # summarized in one notice: their targets are in the package and read there.
+    def _note_link(self, name: str, target: str) -> None:
+        if not target or _link_escapes(name, target):
+            msg = f"symbolic link not followed (-> {target!r})" if target else "symbolic link not followed"
+            self.notices.append(Notice("symlink", name, msg, suspicious=True))
+        else:
+            self._inner_links.append((name, target))
+
+    def _summarize_links(self) -> None:
+        links = getattr(self, "_inner_links", [])
+        if not links:
+            return
+        first = ", ".join(f"{n} -> {t}" for n, t in sorted(links)[:3])
+        more = f" and {len(links) - 3} more" if len(links) > 3 else ""
+        noun = "link" if len(links) == 1 else "links"
+        self.notices.append(Notice("symlinks-inside", "", f"{len(links)} symbolic {noun} within the package not "
+                                   f"followed (their targets are read where they are): {first}{more}"))
+
     def _hand_notices_up(self) -> None:
         if self.parent is not None and self.notices:
             prefix = f"{self.prefix[len(self.parent.prefix):-2]}!/"
@@ -155,18 +176,14 @@ class ZipTree(Tree):
         self.zip = ZipReader(source, limits, self.notices)
         self._sizes = {name: m.size for name, m in self.zip.members.items() if not m.is_dir}
         for name, m in self.zip.symlinks.items():
-            self._note_symlink(name, m)
-
-    def _note_symlink(self, name: str, m) -> None:
-        target = ""
-        if m.size <= 4096:
-            try:
-                target = self.zip.read(m, 4096).decode("utf-8", "replace")
-            except EntryError:
-                target = ""
-        escapes = _link_escapes(name, target)
-        msg = f"symbolic link not followed (-> {target!r})" if target else "symbolic link not followed"
-        self.notices.append(Notice("symlink", name, msg, suspicious=escapes))
+            target = ""
+            if m.size <= 4096:
+                try:
+                    target = self.zip.read(m, 4096).decode("utf-8", "replace")
+                except EntryError:
+                    target = ""
+            self._note_link(name, target)
+        self._summarize_links()
 
     def _read(self, path: str, max_size: int) -> bytes:
         return self.zip.read(self.zip.members[path], max_size)
@@ -236,9 +253,7 @@ class DirTree(Tree):
                             target = os.readlink(de.path)
                         except OSError:
                             target = ""
-                        self.notices.append(
-                            Notice("symlink", rel, f"symbolic link not followed (-> {target!r})", _link_escapes(rel, target))
-                        )
+                        self._note_link(rel, target)
                     elif stat.S_ISDIR(st.st_mode):
                         if rel.count("/") + 1 >= self.limits.max_depth:
                             self.notices.append(Notice("too-deep", rel, f"directory deeper than {self.limits.max_depth} levels skipped", True))
@@ -254,6 +269,7 @@ class DirTree(Tree):
                 Notice("size-limit", "", f"total size {total} exceeds {self.limits.max_total_uncompressed} (Lambda's unzipped limit)", True)
             )
         self._sizes = dict(sorted(self._sizes.items()))
+        self._summarize_links()
 
     def _read_head(self, path: str, n: int) -> bytes:
         ffd = self._open(path)
@@ -318,6 +334,12 @@ class DirTree(Tree):
 def open_tree(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> Tree:
     """Open a zip file or a directory as a Tree; raises InputError for anything else."""
     p = Path(path)
+    # container images: an OCI image layout directory or a `docker save` tarball (pkgscan.image)
+    from ..image.local import open_image
+
+    image = open_image(p, limits)
+    if image is not None:
+        return image
     if p.is_dir():
         return DirTree(p, limits)
     if not p.exists():

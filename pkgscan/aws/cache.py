@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from ..model import Inventory
-from ..serialize import inventory_from_dict, inventory_to_dict
+from .serialize import inventory_from_dict, inventory_to_dict
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024

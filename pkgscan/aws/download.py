@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ..errors import PkgscanError
-from ..vulns.http import session as make_session
+from ..http import session as make_session
 
 #: Lambda: 250 MB unzipped; a zip can't be larger than what it unpacks to (plus headers)
 MAX_ZIP_BYTES = 256 * 1024 * 1024

@@ -7,6 +7,10 @@ its own share and no unit is scanned twice or skipped; ``merge`` combines
 their output directories into exactly what one process would have written (the summary is built by
 the same function from the same per-unit documents, SBOM files are per resource).  Batch engines
 (AWS Batch array jobs, Kubernetes Indexed Jobs) do the fan-out; pkgscan has no scheduler of its own.
+
+A shard's --out-dir also holds ``shard.json`` (which shard of how many, how many part files it wrote),
+so a shard that had no work (more shards than units) is still a valid, empty result that ``merge``
+accepts, and a shard directory missing some of its parts is refused instead of merged short.
 """
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ from .scanner import LambdaScanner, error_reason
 from .session import AwsContext
 
 SHARD_ENV = ("AWS_BATCH_JOB_ARRAY_INDEX", "JOB_COMPLETION_INDEX")
+SHARD_MARKER = "shard.json"
+SHARD_SCHEMA = "pkgscan/lambda-shard/v1"
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ def shard(units: list[Unit], spec: tuple[int, int] | None) -> list[Unit]:
 
 def clear_outputs(out: Path) -> None:
     """Remove what an earlier run wrote here (our own files only), so nothing stale is merged or kept."""
-    for pattern in ("parts/*.json", "functions/**/*.cdx.json", "layers/**/*.cdx.json"):
+    for pattern in ("parts/*.json", "functions/**/*.cdx.json", "layers/**/*.cdx.json", SHARD_MARKER):
         for f in out.glob(pattern):
             if f.is_file() and not f.is_symlink():
                 f.unlink()
@@ -185,52 +191,105 @@ def scan_units(scanner: LambdaScanner, p: Plan, units: list[Unit], filters: Filt
 
 
 def write_fleet(results: list[AccountResult], accounts: list[dict], out_dir: str | Path,
-                spec_version: str = "1.6", stats: dict | None = None) -> dict:
-    """SBOMs per resource, the per-unit documents (parts/), and the summary built from them."""
+                spec_version: str = "1.6", stats: dict | None = None,
+                shard_spec: tuple[int, int] | None = None) -> dict:
+    """SBOMs per resource, the per-unit documents (parts/), and the summary built from them.
+
+    With ``shard_spec`` (INDEX, COUNT) the directory is marked as that shard's result (``shard.json``),
+    also when the shard had no work and wrote no parts.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     clear_outputs(out)
     parts_dir = out / "parts"
     parts_dir.mkdir(exist_ok=True)
     docs = []
+    names: list[str] = []
     for r in results:
         res.write_sboms(r, out, spec_version)
         d = res.partial_doc(r, [a for a in accounts if a["account"] == r.account])
         docs.append(d)
         region = r.regions[0].region if r.regions else "none"
-        (parts_dir / f"{r.account or 'unknown'}--{region}.json").write_text(json.dumps(d, sort_keys=True) + "\n")
+        names.append(f"{r.account or 'unknown'}--{region}.json")
+        (parts_dir / names[-1]).write_text(json.dumps(d, sort_keys=True) + "\n")
     # accounts that produced no unit result (not planned: access denied) still appear
     covered = {r.account for r in results}
     rest = [a for a in accounts if a["account"] not in covered]
     if rest:
         d = {"schema": res.SCHEMA, "accounts": rest, "regions": [], "functions": [], "layers": [], "warnings": []}
         docs.append(d)
-        (parts_dir / "unplanned-accounts.json").write_text(json.dumps(d, sort_keys=True) + "\n")
+        names.append("unplanned-accounts.json")
+        (parts_dir / names[-1]).write_text(json.dumps(d, sort_keys=True) + "\n")
+    if shard_spec is not None:
+        marker = {"schema": SHARD_SCHEMA, "shard": shard_spec[0], "count": shard_spec[1], "parts": len(set(names))}
+        (out / SHARD_MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n")
     doc = res.finalize(docs)
     res.write_summary(doc, out, stats)
     return doc
 
 
+def _shard_marker(d: Path) -> dict | None:
+    """The shard marker of a shard directory (None when it has none); a malformed one is refused."""
+    f = d / SHARD_MARKER
+    if not f.is_file():
+        return None
+    try:
+        m = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{d}: {SHARD_MARKER} is unreadable ({exc.__class__.__name__})") from None
+    ok = isinstance(m, dict) and m.get("schema") == SHARD_SCHEMA and all(
+        isinstance(m.get(k), int) and not isinstance(m.get(k), bool) for k in ("shard", "count", "parts"))
+    if not ok or not (m["count"] >= 1 and 0 <= m["shard"] < m["count"] and m["parts"] >= 0):
+        raise InputError(f"{d}: {SHARD_MARKER} is not a pkgscan shard marker")
+    return m
+
+
+def _is_shard_dir(d: Path) -> bool:
+    return (d / "parts").is_dir() or (d / SHARD_MARKER).is_file()
+
+
 def merge(shard_dirs: list[str | Path], out_dir: str | Path) -> dict:
-    """Combine shard output directories into one, as a single process would have written it."""
+    """Combine shard output directories into one, as a single process would have written it.
+
+    A shard directory has parts (parts/*.json), or a shard marker saying it is shard INDEX of COUNT (an
+    empty shard has the marker and no parts).  Shards with markers must agree on COUNT and not repeat an
+    INDEX; a directory with neither parts nor a marker is not a shard result and is refused.
+    """
     out = Path(out_dir)
     expanded: list[Path] = []
     for d in map(Path, shard_dirs):
-        if not (d / "parts").is_dir() and any(d.glob("shard-*/parts")):
-            expanded.extend(sorted(p.parent for p in d.glob("shard-*/parts")))  # a run directory
+        subs = sorted(p for p in d.glob("shard-*") if p.is_dir() and _is_shard_dir(p))
+        if not _is_shard_dir(d) and subs:
+            expanded.extend(subs)  # a run directory
         else:
             expanded.append(d)
     if out.resolve() in {d.resolve() for d in expanded}:
         raise InputError("--out-dir must not be one of the shard directories")
+    todo: list[tuple[Path, list[Path]]] = []
+    seen: dict[int, Path] = {}
+    counts: set[int] = set()
+    for d in expanded:
+        parts = sorted((d / "parts").glob("*.json"))
+        marker = _shard_marker(d)
+        if marker is None:
+            if not parts:
+                raise InputError(f"{d}: not a shard result (no parts/*.json and no {SHARD_MARKER})")
+        else:
+            i, n = marker["shard"], marker["count"]
+            if marker["parts"] != len(parts):
+                raise InputError(f"{d}: shard {i}/{n} wrote {marker['parts']} part files but parts/ holds {len(parts)}")
+            counts.add(n)
+            if len(counts) > 1:
+                raise InputError(f"{d}: shard {i}/{n} does not belong with shards of count {min(counts - {n})}")
+            if i in seen and seen[i].resolve() != d.resolve():
+                raise InputError(f"shard {i}/{n} given twice: {seen[i]} and {d}")
+            seen[i] = d
+        todo.append((d, parts))
     out.mkdir(parents=True, exist_ok=True)
     clear_outputs(out)
     docs = []
     stats: dict = {}
-    for d in expanded:
-        d = Path(d)
-        parts = sorted((d / "parts").glob("*.json"))
-        if not parts:
-            raise InputError(f"{d}: no shard results (parts/*.json) found")
+    for d, parts in todo:
         for part in parts:
             doc = json.loads(part.read_text())
             docs.append(doc)

@@ -5,21 +5,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Inventory
-from ..runtime_view import EffectiveView
+from .runtime_view import EffectiveView
 from ..vulns.model import Finding
 
 SCANNED, SKIPPED, FAILED = "scanned", "skipped", "failed"
-
-
-def arn_parts(arn: str) -> dict[str, str]:
-    """arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER] / ...:layer:NAME:VERSION."""
-    p = arn.split(":")
-    out = {"partition": p[1] if len(p) > 1 else "", "service": p[2] if len(p) > 2 else "",
-           "region": p[3] if len(p) > 3 else "", "account": p[4] if len(p) > 4 else ""}
-    if len(p) > 6:
-        out["type"], out["name"] = p[5], p[6]
-        out["qualifier"] = p[7] if len(p) > 7 else ""
-    return out
 
 
 @dataclass(frozen=True)
@@ -58,9 +47,9 @@ class FunctionResult:
     resolved_image_uri: str = ""
     layers: tuple[str, ...] = ()
     inventory_sha256: str = ""
-    signing: Any = None  # pkgscan.signing.SigningReport, one for the function
+    signing: Any = None  # pkgscan.aws.signing.SigningReport, one for the function
     layer_signing: tuple[Any, ...] = ()  # one SigningReport per layer
-    runtime_verdict: Any = None  # pkgscan.runtimes.RuntimeVerdict
+    runtime_verdict: Any = None  # pkgscan.aws.runtimes.RuntimeVerdict
     effective: EffectiveView | None = None
     findings: tuple[Finding, ...] = ()  # the function's and its layers' (labelled "layer", "shadowed")
     untrusted_layers: tuple[str, ...] = ()

@@ -21,6 +21,7 @@ from typing import Any
 from ..model import Artifact, Component, Inventory, Occurrence
 from ..report.cyclonedx import build_bom, serialize
 from ..report.cyclonedx_vulns import add_vulnerabilities
+from ..report.markdown import render_live as render_live_markdown
 from ..report.text import neutralize
 from ..vulns.model import ScanResult, rating_rank
 from .model import AccountResult, FunctionResult, LayerResult
@@ -58,6 +59,16 @@ def _verdict(report) -> str | None:
     return getattr(report, "verdict", None) if report is not None else None
 
 
+def _signing_summary(fr: FunctionResult) -> dict:
+    """The worst of the function's and its layers' signing problems: severity and class."""
+    reports = [r for r in (fr.signing, *fr.layer_signing) if r is not None and hasattr(r, "summary")]
+    if not reports:
+        return {"severity": None, "class": None}
+    rank = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+    severity, label = max((r.summary() for r in reports), key=lambda s: rank.get(s[0], 0))
+    return {"severity": severity, "class": label}
+
+
 def function_entry(fr: FunctionResult) -> dict:
     view = fr.effective
     return {
@@ -67,8 +78,8 @@ def function_entry(fr: FunctionResult) -> dict:
         "image_uri": fr.image_uri, "resolved_image_uri": fr.resolved_image_uri,
         "layers": list(fr.layers), "untrusted_layers": list(fr.untrusted_layers),
         "runtime_verdict": _plain(fr.runtime_verdict),
-        "signing": {"verdict": _verdict(fr.signing), "function": _plain(fr.signing),
-                    "layers": [_plain(r) for r in fr.layer_signing]},
+        "signing": {"verdict": _verdict(fr.signing), **_signing_summary(fr),
+                    "function": _plain(fr.signing), "layers": [_plain(r) for r in fr.layer_signing]},
         "effective_runtime": None if view is None else {
             "notes": list(view.notes),
             "shadowed": [_plain(c) for c in view.shadowed()],
@@ -130,8 +141,10 @@ def finalize(docs: list[dict]) -> dict:
     for f in fns:
         counts[f["status"]] = counts.get(f["status"], 0) + 1
     sev: dict[str, int] = {}
-    for f in fns:
-        for x in f["findings"]:
+    used = {arn for f in fns for arn in f["layers"]}
+    # findings of every function, and of the layers no listed function uses (a `pkgscan layer` run)
+    for entry in [*fns, *(lr for lr in layers.values() if lr["arn"] not in used)]:
+        for x in entry["findings"]:
             if not x["suppressed"]:
                 sev[x["severity"]] = sev.get(x["severity"], 0) + 1
     return {
@@ -142,7 +155,9 @@ def finalize(docs: list[dict]) -> dict:
             "accounts": len(accounts),
             "functions": len(fns), "by_status": dict(sorted(counts.items())), "layers": len(layers),
             "findings_by_severity": dict(sorted(sev.items(), key=lambda kv: -rating_rank(kv[0]))),
-            "signing_fail": sum(1 for f in fns if f["signing"]["verdict"] == "fail"),
+            "signing_fail": sum(1 for f in fns if f["signing"]["verdict"] == "fail"
+                                and f["signing"].get("class") != "none configured"),
+            "signing_none_configured": sum(1 for f in fns if f["signing"].get("class") == "none configured"),
             "signing_unknown": sum(1 for f in fns if f["signing"]["verdict"] == "unknown"),
             "runtime_deprecated": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecated"),
             "runtime_deprecating_soon": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecating-soon"),
@@ -161,37 +176,45 @@ def summary(result: AccountResult, accounts: list[dict] | None = None) -> dict:
     return finalize([partial_doc(result, accounts)])
 
 
+def merge_inventories(parts: list[tuple[str, str | None, Inventory]], artifact: Artifact) -> Inventory:
+    """Several inventories as one: ``parts`` are (location prefix, source or None, inventory).
+
+    A component (one purl) found in several parts is one component with every occurrence, each
+    location prefixed by its part's prefix and rooted at the part's source (None keeps the root).
+    The artifact's ``entries`` is the parts' total."""
+    comps: dict[str, Component] = {}
+    edges: set[tuple[str, str]] = set()
+    notices = []
+    for prefix, source, inv in parts:
+        for c in inv.components:
+            occ = tuple(Occurrence(prefix + o.location, o.root if source is None else source) for o in c.occurrences)
+            prev = comps.get(c.purl)
+            if prev is None:
+                comps[c.purl] = dataclasses.replace(c, occurrences=occ)
+            else:
+                comps[c.purl] = dataclasses.replace(prev, occurrences=prev.occurrences + occ,
+                                                    declared_in=tuple(dict.fromkeys(prev.declared_in + c.declared_in)))
+        edges.update(inv.dependencies)
+        notices.extend(inv.notices)
+    art = dataclasses.replace(artifact, entries=sum(inv.artifact.entries for _p, _s, inv in parts))
+    return Inventory(artifact=art, components=tuple(sorted(comps.values(), key=lambda c: c.purl)),
+                     dependencies=tuple(sorted(edges)), notices=tuple(notices))
+
+
 def combined_inventory(fr: FunctionResult, result: AccountResult) -> Inventory:
     """The function's code and its layers as one inventory, each occurrence saying where it lives."""
-    parts: list[tuple[str, str, Inventory]] = []
+    parts: list[tuple[str, str | None, Inventory]] = []
     fn_inv = result.inventories.get(fr.inventory_sha256)
-    if fn_inv is not None:
-        parts.append(("/var/task/", "function", fn_inv))
+    if fn_inv is not None:  # an image's paths are from the image root ("var/task/...", "opt/...")
+        parts.append(("/" if fr.package_type == "Image" else "/var/task/", "function", fn_inv))
     by_arn = {lr.arn: lr for lr in result.layers}
     for arn in fr.layers:
         lr = by_arn.get(arn)
         inv = result.inventories.get(f"{lr.inventory_sha256}.layer") if lr else None
         if inv is not None:
             parts.append(("/opt/", arn, inv))
-    comps: dict[str, Component] = {}
-    edges: set[tuple[str, str]] = set()
-    notices = []
-    for prefix, source, inv in parts:
-        for c in inv.components:
-            occ = tuple(Occurrence(prefix + o.location, source) for o in c.occurrences)
-            if c.purl in comps:
-                prev = comps[c.purl]
-                comps[c.purl] = dataclasses.replace(prev, occurrences=prev.occurrences + occ,
-                                                    declared_in=prev.declared_in + c.declared_in)
-            else:
-                comps[c.purl] = dataclasses.replace(c, occurrences=occ)
-        edges.update(inv.dependencies)
-        notices.extend(inv.notices)
-    art = Artifact(name=fr.name, path=fr.arn, kind="lambda-function", layout="function",
-                   sha256=fr.inventory_sha256, size=fr.code_size,
-                   entries=sum(inv.artifact.entries for _p, _s, inv in parts))
-    return Inventory(artifact=art, components=tuple(sorted(comps.values(), key=lambda c: c.purl)),
-                     dependencies=tuple(sorted(edges)), notices=tuple(notices))
+    return merge_inventories(parts, Artifact(name=fr.name, path=fr.arn, kind="lambda-function", layout="function",
+                                             sha256=fr.inventory_sha256, size=fr.code_size))
 
 
 def function_sbom(fr: FunctionResult, result: AccountResult, spec_version: str = "1.6", fmt: str = "cyclonedx-json") -> str:
@@ -276,63 +299,35 @@ def write(result: AccountResult, out_dir: str | Path, spec_version: str = "1.6",
     return doc
 
 
-def _md(s: object) -> str:
-    return neutralize(str(s), multiline=False).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def markdown(doc: dict) -> str:
-    c = doc["counts"]
-    names = ", ".join(_md(a["account"]) for a in doc["accounts"]) or "(unknown account)"
-    lines = [f"## pkgscan: Lambda {names}", "",
-             f"{c['functions']} functions ({', '.join(f'{v} {k}' for k, v in c['by_status'].items()) or 'none'}), "
-             f"{c['layers']} layers; signing failures: {c['signing_fail']}, unknown: {c['signing_unknown']}; "
-             f"deprecated runtimes: {c['runtime_deprecated']}, deprecating soon: {c['runtime_deprecating_soon']}", ""]
-    if c["findings_by_severity"]:
-        lines.append("Findings: " + ", ".join(f"{v} {k}" for k, v in c["findings_by_severity"].items()))
-        lines.append("")
-    lines += ["| account | function | region | version | status | runtime | signing | findings |",
-              "|---|---|---|---|---|---|---|---|"]
-    for f in doc["functions"]:
-        rv = f["runtime_verdict"] or {}
-        lines.append(f"| {_md(f['account'])} | {_md(f['name'])} | {_md(f['region'])} | {_md(f['version'])} | {_md(f['status'])}"
-                     f"{(': ' + _md(f['reason'])) if f['reason'] else ''} | {_md(f['runtime'])} {_md(rv.get('status', ''))} | "
-                     f"{_md(f['signing']['verdict'] or '')} | {len(f['findings'])} |")
-    failed = [r for r in doc["regions"] if r["status"] != "scanned"]
-    if failed:
-        lines += ["", "Regions not scanned: " + ", ".join(f"{_md(r.get('account', ''))}/{_md(r['region'])} ({_md(r['reason'])})" for r in failed)]
-    bad = [a for a in doc["accounts"] if a["status"] != "scanned"]
-    if bad:
-        lines += ["", "Accounts not scanned: " + ", ".join(f"{_md(a['account'])} ({_md(a['status'])}: {_md(a['reason'])})" for a in bad)]
-    return "\n".join(lines) + "\n"
+markdown = render_live_markdown  # summary.md
 
 
 def fleet_scan_result(results: list[AccountResult]) -> ScanResult:
     """Every scanned function (with its layers) as one scan result, for the package-level formats
     (SARIF, CycloneDX, markdown, the table).  Locations say where each copy lives:
     ``<account>/<region>/<function>@<version>:/var/task/...`` or ``...:/opt/...`` for a layer."""
-    comps: dict[str, Component] = {}
+    parts: list[tuple[str, str | None, Inventory]] = []
     findings: dict[tuple[str, str], object] = {}
-    notices = []
-    entries = 0
     for r in results:
         for fr in r.functions:
             if fr.status != "scanned":
                 continue
-            inv = combined_inventory(fr, r)
-            entries += inv.artifact.entries
-            prefix = f"{fr.account}/{fr.region}/{fr.name}@{fr.version}:"
-            for c in inv.components:
-                occ = tuple(Occurrence(prefix + o.location, o.root) for o in c.occurrences)
-                prev = comps.get(c.purl)
-                comps[c.purl] = dataclasses.replace(prev or c, occurrences=(prev.occurrences if prev else ()) + occ)
-            notices.extend(inv.notices)
+            parts.append((f"{fr.account}/{fr.region}/{fr.name}@{fr.version}:", None, combined_inventory(fr, r)))
             for f in fr.findings:
                 findings.setdefault((f.id, f.component.purl), f)
-    final = tuple(sorted(comps.values(), key=lambda c: c.purl))
-    by_purl = {c.purl: c for c in final}
+        # layers no scanned function uses (a `pkgscan layer` run, or unattached layer versions)
+        used = {a for fr in r.functions if fr.status == "scanned" for a in fr.layers}
+        for lr in r.layers:
+            inv = r.inventories.get(f"{lr.inventory_sha256}.layer") if lr.status == "scanned" else None
+            if inv is None or lr.arn in used:
+                continue
+            parts.append((f"{lr.arn}:/opt/", None, inv))
+            for f in lr.findings:
+                findings.setdefault((f.id, f.component.purl), f)
+    accounts = sorted({r.account for r in results if r.account})
+    inv = merge_inventories(parts, Artifact(name="lambda:" + ",".join(accounts), path="", kind="lambda-account",
+                                            layout="function"))
+    by_purl = {c.purl: c for c in inv.components}
     fs = tuple(dataclasses.replace(f, component=by_purl[f.component.purl])
                for (_i, purl), f in sorted(findings.items()) if purl in by_purl)
-    accounts = sorted({r.account for r in results if r.account})
-    art = Artifact(name="lambda:" + ",".join(accounts), path="", kind="lambda-account", layout="function", entries=entries)
-    inv = Inventory(artifact=art, components=final, notices=tuple(notices))
     return ScanResult(inventory=inv, findings=fs, warnings=tuple(sorted({w for r in results for w in r.warnings})))

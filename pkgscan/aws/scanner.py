@@ -22,13 +22,13 @@ from .. import __version__
 from ..archive import DEFAULT_LIMITS
 from ..errors import PkgscanError
 from ..model import Inventory
-from ..runtime_view import effective_view
+from .runtime_view import effective_view
 from ..scan import scan_path
-from ..vulns.matcher import match
 from ..vulns.model import Finding
 from .cache import CodeCache
 from .download import DownloadError, Downloader
-from .model import FAILED, SCANNED, SKIPPED, AccountResult, FunctionResult, LayerResult, RegionResult, arn_parts
+from .arn import NO_ARN, parse as parse_arn, unqualified_function_arn
+from .model import FAILED, SCANNED, SKIPPED, AccountResult, FunctionResult, LayerResult, RegionResult
 from .session import AwsContext
 
 _ACCESS_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
@@ -56,7 +56,12 @@ def b64_to_hex(b64: str) -> str:
 
 
 class Progress:
-    """Progress reporting: a rich bar on a terminal, plain log lines in CI, nothing when quiet."""
+    """Progress reporting: a rich bar on a terminal, plain log lines in CI, nothing when quiet.
+
+    Several units of work (accounts, regions) may run at once: each ``start`` adds its items to one
+    running total and each ``stop`` ends one unit; the bar goes when the last unit ends, so the
+    count never runs past its total and no bar is left behind.
+    """
 
     def __init__(self, mode: str = "log", stream=None):
         import sys
@@ -66,42 +71,54 @@ class Progress:
         self._bar = None
         self._task = None
         self._lock = threading.Lock()
+        self._active = 0
         self.done = 0
         self.total = 0
 
     def start(self, total: int, what: str) -> None:
-        self.total, self.done = total, 0
-        if self.mode == "bar":
-            from rich.progress import Progress as RichProgress
+        with self._lock:
+            self._active += 1
+            self.total += total
+            if self.mode == "bar":
+                if self._bar is None:
+                    from rich.progress import Progress as RichProgress
 
-            self._bar = RichProgress(transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task(what, total=total)
-        elif self.mode == "log":
-            self.log(f"{what}: {total}")
+                    self._bar = RichProgress(transient=True)
+                    self._bar.start()
+                    self._task = self._bar.add_task(what, total=self.total)
+                else:
+                    self._bar.update(self._task, total=self.total)
+            elif self.mode == "log" and total:
+                self._print(f"{what}: {total} more ({self.done}/{self.total} done)")
 
     def advance(self, label: str = "") -> None:
         with self._lock:
-            self.done += 1
+            self.done = min(self.done + 1, self.total)
             if self._bar is not None:
-                self._bar.advance(self._task)
+                self._bar.update(self._task, completed=self.done)
             elif self.mode == "log" and (self.done == self.total or self.done % 25 == 0):
-                self.log(f"  {self.done}/{self.total} done")
+                self._print(f"  {self.done}/{self.total} done")
 
     def log(self, msg: str) -> None:
         if self.mode == "quiet":
             return
-        from ..report.cyclonedx import clean
+        with self._lock:
+            self._print(msg)
+
+    def _print(self, msg: str) -> None:
+        from ..report.text import neutralize
 
         if self._bar is not None:
-            self._bar.console.print(clean(msg))
+            self._bar.console.print(neutralize(msg, multiline=False), markup=False, highlight=False)
         else:
-            print(f"pkgscan: {clean(msg)}", file=self.stream, flush=True)
+            print(f"pkgscan: {neutralize(msg, multiline=False)}", file=self.stream, flush=True)
 
     def stop(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-            self._bar = None
+        with self._lock:
+            self._active = max(0, self._active - 1)
+            if self._active == 0 and self._bar is not None:
+                self._bar.stop()
+                self._bar = None
 
 
 @dataclass
@@ -118,11 +135,17 @@ class ScanOptions:
 
 
 class LambdaScanner:
-    def __init__(self, ctx: AwsContext, *, sources=None, cache: CodeCache | None = None,
+    def __init__(self, ctx: AwsContext, *, checker=None, sources=None, cache: CodeCache | None = None,
                  downloader: Downloader | None = None, options: ScanOptions | None = None,
                  progress: Progress | None = None):
         self.ctx = ctx
-        self.sources = sources or []
+        if checker is None and sources:  # library callers that hand sources directly
+            from ..check import Checker, CheckOptions
+
+            checker = Checker(CheckOptions(include_withdrawn=(options or ScanOptions()).include_withdrawn,
+                                           discover_ignore_file=False), sources=sources)
+        #: pkgscan.check.Checker: matches each distinct artifact once (the policy is applied per run)
+        self.checker = checker
         self.cache = cache
         self.downloader = downloader or Downloader()
         self.opt = options or ScanOptions()
@@ -136,9 +159,12 @@ class LambdaScanner:
         self.stats = defaultdict(int)
         self.function_filter = None
         self.tag_filter: tuple = ()
+        from .ecr import EcrImages  # container-image functions: blobs shared by every account of the run
+
+        self.images = EcrImages(self.downloader, stats=self.stats, stats_lock=self._lock, cache=cache)
         self._signing = None
         if self.opt.verify_signing:
-            from ..signing import SigningLookup
+            from .signing import SigningLookup
 
             self._signing = SigningLookup(lambda r: ctx.client("lambda", r), lambda r: ctx.client("signer", r))
 
@@ -151,7 +177,7 @@ class LambdaScanner:
         other.function_filter = function_filter
         other.tag_filter = tuple(tag_filter or ())
         if self._signing is not None:
-            from ..signing import SigningLookup
+            from .signing import SigningLookup
 
             other._signing = SigningLookup(lambda r: ctx.client("lambda", r), lambda r: ctx.client("signer", r))
         return other
@@ -161,7 +187,7 @@ class LambdaScanner:
         if self.function_filter is not None and not self.function_filter(cfg.get("FunctionName", "")):
             return False
         if self.tag_filter:
-            arn = ":".join(cfg.get("FunctionArn", "").split(":")[:7])
+            arn = unqualified_function_arn(cfg.get("FunctionArn", ""))
             try:
                 tags = self.ctx.client("lambda", region).list_tags(Resource=arn).get("Tags", {}) or {}
             except (ClientError, BotoCoreError) as exc:
@@ -232,9 +258,9 @@ class LambdaScanner:
                 with self._lock:
                     self.stats["cache_hits"] += 1
             findings: list[Finding] = []
-            if self.sources:
+            if self.checker is not None:
                 try:
-                    findings = match(inv, self.sources, include_withdrawn=self.opt.include_withdrawn)
+                    findings = list(self.checker.match(inv))
                 except Exception as exc:  # an inventory with no verdict is not "scanned": record why
                     self._code_errors[key] = f"vulnerability matching failed: {error_reason(exc)}"
                     return hexd, self._code_errors[key]
@@ -254,22 +280,22 @@ class LambdaScanner:
         with self._locks[f"layer:{arn}"]:
             if arn in self._layers:
                 return self._layers[arn]
-            parts = arn_parts(arn)
-            base = dict(arn=arn, account=parts["account"], region=parts["region"], name=parts.get("name", ""),
-                        version=parts.get("qualifier", ""))
+            parts = parse_arn(arn) or NO_ARN
+            base = dict(arn=arn, account=parts.account, region=parts.region, name=parts.name,
+                        version=parts.qualifier)
             trusted = None
             if self.opt.trusted_accounts is not None:
-                trusted = parts["account"] in self.opt.trusted_accounts
+                trusted = parts.account in self.opt.trusted_accounts
             try:
-                res = self._layer(arn, parts, base, trusted)
+                res = self._layer(arn, parts.region, base, trusted)
             except Exception as exc:  # one resource never sinks the scan
                 res = LayerResult(**base, status=FAILED, reason=f"internal error: {error_reason(exc)}", trusted=trusted)
             with self._lock:
                 self._layers[arn] = res
             return res
 
-    def _layer(self, arn: str, parts: dict, base: dict, trusted: bool | None) -> LayerResult:
-        lam = self.ctx.client("lambda", parts["region"] or None)
+    def _layer(self, arn: str, region: str, base: dict, trusted: bool | None) -> LayerResult:
+        lam = self.ctx.client("lambda", region or None)
         try:
             resp = lam.get_layer_version_by_arn(Arn=arn)
         except (ClientError, BotoCoreError) as exc:
@@ -303,10 +329,9 @@ class LambdaScanner:
     def function(self, config: dict, region: str, failure: str = "") -> FunctionResult:
         """Scan one function version; ``failure`` reports it failed for that reason without scanning."""
         arn = config.get("FunctionArn", "")
-        parts = arn_parts(arn)
         version = config.get("Version", "$LATEST")
-        base = dict(arn=arn, account=parts["account"], region=region, name=config.get("FunctionName", ""),
-                    version=version, runtime=config.get("Runtime", "") or "",
+        base = dict(arn=arn, account=(parse_arn(arn) or NO_ARN).account, region=region,
+                    name=config.get("FunctionName", ""), version=version, runtime=config.get("Runtime", "") or "",
                     package_type=config.get("PackageType", "Zip") or "Zip",
                     code_sha256=config.get("CodeSha256", ""), code_size=int(config.get("CodeSize", 0) or 0),
                     layers=tuple(layer["Arn"] for layer in config.get("Layers", []) or []))
@@ -319,16 +344,10 @@ class LambdaScanner:
 
     def _function(self, config: dict, region: str, base: dict) -> FunctionResult:
         runtime_verdict = self._runtime_verdict(base["runtime"], base["package_type"])
-        if base["package_type"] == "Image":
-            lam = self.ctx.client("lambda", region)
-            image_uri = resolved = ""
-            try:
-                code = lam.get_function(FunctionName=base["arn"]).get("Code", {})
-                image_uri, resolved = code.get("ImageUri", ""), code.get("ResolvedImageUri", "")
-            except (ClientError, BotoCoreError):
-                pass
-            return FunctionResult(**base, status=SKIPPED, reason="not scanned: container image",
-                                  image_uri=image_uri, resolved_image_uri=resolved, runtime_verdict=runtime_verdict)
+        if base["package_type"] == "Image":  # container images: pkgscan.aws.ecr
+            from .ecr import scan_image_function
+
+            return scan_image_function(self, config, region, base, runtime_verdict)
         lam = self.ctx.client("lambda", region)
         qualified = base["arn"]
 
@@ -375,18 +394,18 @@ class LambdaScanner:
         return out
 
     def _verify_signing(self, config: dict, region: str, layers: list[LayerResult]):
-        from ..signing import verify
+        from .signing import verify
 
         now = self.opt.now or datetime.now(timezone.utc)
         arn = config.get("FunctionArn", "")
-        unqualified = ":".join(arn.split(":")[:7])
-        csc = self._signing.function_config(region, unqualified)
+        fn_arn = parse_arn(arn) or NO_ARN
+        csc = self._signing.function_config(region, unqualified_function_arn(arn))
         fn_profile = config.get("SigningProfileVersionArn") or None
         fn_job = config.get("SigningJobArn") or None
         report = verify("function", arn, signing_profile_version_arn=fn_profile, signing_job_arn=fn_job, config=csc,
                         profile=self._signing.profile(fn_profile) if fn_profile else None,
                         job=self._signing.job(fn_job) if fn_job else None, now=now,
-                        account=arn_parts(arn).get("account") or None)
+                        account=fn_arn.account or None)
         layer_reports = []
         for lr in layers:
             lp = lr.signing_profile_version_arn or None
@@ -394,11 +413,11 @@ class LambdaScanner:
             layer_reports.append(verify("layer", lr.arn, signing_profile_version_arn=lp, signing_job_arn=lj, config=csc,
                                         profile=self._signing.profile(lp) if lp else None,
                                         job=self._signing.job(lj) if lj else None, now=now,
-                                        account=arn_parts(arn).get("account") or None))
+                                        account=fn_arn.account or None))
         return report, layer_reports
 
     def _runtime_verdict(self, runtime: str, package_type: str):
-        from ..runtimes import runtime_verdict
+        from .runtimes import runtime_verdict
 
         today = self.opt.today or date.today()
         if package_type == "Image" and not runtime:
@@ -459,7 +478,7 @@ class LambdaScanner:
         return result
 
     def scan_function(self, name_or_arn: str, qualifier: str | None = None, region: str | None = None) -> AccountResult:
-        region = region or arn_parts(name_or_arn).get("region") or self.ctx.default_region
+        region = region or (parse_arn(name_or_arn) or NO_ARN).region or self.ctx.default_region
         lam = self.ctx.client("lambda", region)
         configs = []
         if self.opt.all_versions:
@@ -470,7 +489,7 @@ class LambdaScanner:
             if qualifier:
                 kw["Qualifier"] = qualifier
             configs.append(lam.get_function_configuration(**kw))
-        result = AccountResult(account=arn_parts(configs[0].get("FunctionArn", "")).get("account", "") if configs else "")
+        result = AccountResult(account=(parse_arn(configs[0].get("FunctionArn")) or NO_ARN).account if configs else "")
         result.regions.append(RegionResult(region, SCANNED, "", len(configs), 0))
         result.functions = [self.function(c, region) for c in configs]
         with self._lock:
@@ -480,7 +499,7 @@ class LambdaScanner:
         return result
 
     def scan_layer(self, layer_version_arn: str) -> AccountResult:
-        result = AccountResult(account=arn_parts(layer_version_arn).get("account", ""))
+        result = AccountResult(account=(parse_arn(layer_version_arn) or NO_ARN).account)
         result.layers = [self.layer(layer_version_arn)]
         self._finish(result)
         return result
@@ -491,8 +510,11 @@ class LambdaScanner:
             inventories = dict(self._inventories)
             stats = dict(self.stats)
         calls = self.ctx.call_counts()
-        result.inventories = {k.split(".")[0] + ("" if k.endswith(".function") else ".layer"): v
+        result.inventories = {k.split(".")[0] + ("" if k.endswith((".function", ".image")) else ".layer"): v
                               for k, v in inventories.items()}
+        from .ecr import image_warnings
+
+        result.warnings.extend(w for w in image_warnings(inventories) if w not in result.warnings)
         result.stats = {
             **stats,
             "api_calls": calls,

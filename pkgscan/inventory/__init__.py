@@ -3,14 +3,19 @@ from __future__ import annotations
 
 from ..archive import Tree
 from .base import CatalogResult, Cataloger
+from .dotnet import DotnetDepsCataloger
 from .golang import GoBinaryCataloger
+from .java import JavaArchiveCataloger
 from .layout import detect_layout
 from .locks import LockfileCataloger
 from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
+from .rpm import RpmDbCataloger
+from .ruby import RubyGemsCataloger
 
 CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
-                                   GoBinaryCataloger())
+                                     JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger(),
+                                     GoBinaryCataloger(), RpmDbCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:

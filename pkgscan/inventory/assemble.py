@@ -12,13 +12,18 @@ from collections import defaultdict
 
 from .. import ecosystems
 from ..ecosystems import GOLANG
-from ..model import NPM, PYPI, Artifact, Component, DeclaredOnly, Inventory, Notice, Occurrence
+from ..model import NPM, Artifact, Component, DeclaredOnly, Inventory, Notice, Occurrence
 from .base import CatalogResult, Installed, Lockfile, dirname, scrub
 
 
 def make_purl(ecosystem: str, name: str, version: str) -> str:
     """The package URL (never raises); an unknown ecosystem raises UnknownEcosystem."""
     return ecosystems.get(ecosystem).make_purl(name, version)
+
+
+def _installed_purl(c: Installed) -> str:
+    arch = dict(c.properties).get("pkgscan:rpm:arch", "") if c.ecosystem == ecosystems.RPM else ""
+    return ecosystems.rpm_purl(c.name, c.version, arch) if arch else make_purl(c.ecosystem, c.name, c.version)
 
 
 def same_version(ecosystem: str, a: str, b: str) -> bool:
@@ -52,7 +57,7 @@ class _Reconciler:
             by_dir = {_package_dir(c): c for c in copies}
             by_name: dict[str, list[Installed]] = defaultdict(list)
             for c in copies:
-                by_name[c.name].append(c)
+                by_name[_norm(c.ecosystem, c.name)].append(c)  # NuGet names are case-insensitive
             prefix = lock.directory + "/" if lock.directory else ""
             for entry in lock.parse.packages:
                 if entry.source in ("link", "workspace"):
@@ -76,7 +81,7 @@ class _Reconciler:
                     )
             if lock.complete:
                 for c in copies:
-                    if id(c) not in matched:
+                    if id(c) not in matched and not _never_locked(c):
                         self.missing.add(id(c))
 
     @staticmethod
@@ -85,6 +90,11 @@ class _Reconciler:
             nm = (lock.directory + "/node_modules") if lock.directory else "node_modules"
             return c.root == nm or c.root.startswith(nm + "/")
         return _under(c.root, lock.directory)
+
+
+def _never_locked(c: Installed) -> bool:
+    """A .NET runtime pack (self-contained publish) comes with the SDK, never from packages.lock.json."""
+    return ("pkgscan:nuget:type", "runtimepack") in c.properties
 
 
 def _node_resolve(pkg_dir: str, dep: str, by_dir: dict[str, Installed]) -> Installed | None:
@@ -103,13 +113,15 @@ def _node_resolve(pkg_dir: str, dep: str, by_dir: dict[str, Installed]) -> Insta
 def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str, str]]:
     edges: set[tuple[str, str]] = set()
     node_by_dir = {_package_dir(c): c for c in installed if c.ecosystem == NPM}
-    py_by_root: dict[tuple[str, str], Installed] = {}
-    py_by_name: dict[str, Installed] = {}
+    # every other ecosystem resolves a dependency by (normalized) name: same root first, then anywhere
+    by_root: dict[tuple[str, str, str], Installed] = {}
+    by_name: dict[tuple[str, str], Installed] = {}
     go_by_binary = {(c.root, c.name): c for c in installed if c.ecosystem == GOLANG}
     for c in installed:
-        if c.ecosystem == PYPI:
-            py_by_root.setdefault((c.root, c.name), c)
-            py_by_name.setdefault(c.name, c)
+        if c.ecosystem != NPM:
+            n = _norm(c.ecosystem, c.name)
+            by_root.setdefault((c.ecosystem, c.root, n), c)
+            by_name.setdefault((c.ecosystem, n), c)
     for c in installed:
         src = purl_of[id(c)]
         for dep in c.requires:
@@ -118,7 +130,8 @@ def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str
             elif c.ecosystem == GOLANG:  # a Go program's modules: the same binary
                 hit = go_by_binary.get((c.root, dep))
             else:
-                hit = py_by_root.get((c.root, dep)) or py_by_name.get(dep)
+                d = _norm(c.ecosystem, dep)
+                hit = by_root.get((c.ecosystem, c.root, d)) or by_name.get((c.ecosystem, d))
             if hit is not None and hit is not c:
                 dst = purl_of[id(hit)]
                 if dst != src:
@@ -131,7 +144,7 @@ def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -
     rec = _Reconciler(installed)
     rec.run(sorted(result.lockfiles, key=lambda lf: lf.path))
 
-    purl_of = {id(c): make_purl(c.ecosystem, c.name, c.version) for c in installed}
+    purl_of = {id(c): _installed_purl(c) for c in installed}
     groups: dict[str, list[Installed]] = defaultdict(list)
     for c in installed:
         groups[purl_of[id(c)]].append(c)

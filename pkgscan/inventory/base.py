@@ -73,10 +73,17 @@ def dirname(path: str) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode metadata text leniently: BOMs honoured, invalid UTF-8 replaced, never an error."""
+    """Bytes to text, never an error: a UTF-8 BOM is dropped, a UTF-32 / UTF-16 BOM decodes as
+    that encoding, anything else is UTF-8; invalid bytes become replacement characters.
+
+    The one decoder of metadata, manifests and lockfiles (pip reads UTF-16 requirements files
+    that Windows editors write; npm and Python tools write UTF-8)."""
+    data = bytes(data)
     if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return data.decode("utf-32", "replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", "replace")
     return data.decode("utf-8", "replace")
 

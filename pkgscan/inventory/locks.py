@@ -8,50 +8,129 @@ library's own folder.
 """
 from __future__ import annotations
 
-import importlib
 import posixpath
 import re
+from typing import Callable, NamedTuple
 
 from ..archive import Tree
 from ..archive.ziparchive import safe_path
-from ..model import NPM, PYPI, Notice
+from ..ecosystems import GEM, NUGET
+from ..model import NPM, PYPI, LockfileParse, Notice
 from .base import CatalogResult, Lockfile, dirname
 from .lockfiles import LockfileError
 
-# basename -> (parser module, ecosystem, kind, complete)
+# The parsers, imported when a file of their kind turns up (a scan of a package without lockfiles
+# does not pay for YAML, TOML and the requirements grammar).  Each takes (data, path, tree).
+
+
+def _npm_lock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.npm_lock import parse
+    return parse(data, path)
+
+
+def _yarn_lock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.yarn_lock import parse
+    return parse(data, path)
+
+
+def _pnpm_lock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.pnpm_lock import parse
+    return parse(data, path)
+
+
+def _bun_lock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.bun_lock import parse
+    return parse(data, path)
+
+
+def _pipfile_lock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.pipfile_lock import parse
+    return parse(data, path)
+
+
+def _poetry_lock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.poetry_lock import parse
+    return parse(data, path)
+
+
+def _uv_lock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.uv_lock import parse
+    return parse(data, path)
+
+
+def _pdm_lock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.pdm_lock import parse
+    return parse(data, path)
+
+
+def _pylock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.pylock import parse
+    return parse(data, path)
+
+
+def _requirements(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.requirements import parse
+    return parse(data, path, read_include=_include_reader(tree, path))
+
+
+def _nuget_lock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.nuget_lock import parse
+    return parse(data, path)
+
+
+def _gemfile_lock(data: bytes, path: str, tree: Tree) -> LockfileParse:
+    from .lockfiles.gemfile_lock import parse
+    return parse(data, path)
+
+
+Parser = Callable[[bytes, str, Tree], LockfileParse]
+
+
+class Spec(NamedTuple):
+    parse: Parser
+    ecosystem: str
+    kind: str
+    complete: bool  # a full lock (every installed package should be in it) vs a list of direct deps
+
+
 _EXACT = {
-    "package-lock.json": ("npm_lock", NPM, "package-lock", True),
-    "npm-shrinkwrap.json": ("npm_lock", NPM, "npm-shrinkwrap", True),
-    ".package-lock.json": ("npm_lock", NPM, "hidden-lockfile", True),
-    "yarn.lock": ("yarn_lock", NPM, "yarn", True),
-    "pnpm-lock.yaml": ("pnpm_lock", NPM, "pnpm", True),
-    "bun.lock": ("bun_lock", NPM, "bun", True),
-    "Pipfile.lock": ("pipfile_lock", PYPI, "pipfile", True),
-    "poetry.lock": ("poetry_lock", PYPI, "poetry", True),
-    "uv.lock": ("uv_lock", PYPI, "uv", True),
-    "pdm.lock": ("pdm_lock", PYPI, "pdm", True),
-    "pylock.toml": ("pylock", PYPI, "pylock", True),
+    "package-lock.json": Spec(_npm_lock, NPM, "package-lock", True),
+    "npm-shrinkwrap.json": Spec(_npm_lock, NPM, "npm-shrinkwrap", True),
+    ".package-lock.json": Spec(_npm_lock, NPM, "hidden-lockfile", True),
+    "yarn.lock": Spec(_yarn_lock, NPM, "yarn", True),
+    "pnpm-lock.yaml": Spec(_pnpm_lock, NPM, "pnpm", True),
+    "bun.lock": Spec(_bun_lock, NPM, "bun", True),
+    "Pipfile.lock": Spec(_pipfile_lock, PYPI, "pipfile", True),
+    "poetry.lock": Spec(_poetry_lock, PYPI, "poetry", True),
+    "uv.lock": Spec(_uv_lock, PYPI, "uv", True),
+    "pdm.lock": Spec(_pdm_lock, PYPI, "pdm", True),
+    "pylock.toml": Spec(_pylock, PYPI, "pylock", True),
+    "packages.lock.json": Spec(_nuget_lock, NUGET, "nuget-lock", True),
+    "Gemfile.lock": Spec(_gemfile_lock, GEM, "gemfile-lock", True),
+    "gems.locked": Spec(_gemfile_lock, GEM, "gemfile-lock", True),
 }
+_PYLOCK_SPEC = Spec(_pylock, PYPI, "pylock", True)
+_REQUIREMENTS_SPEC = Spec(_requirements, PYPI, "requirements", False)
 _PYLOCK = re.compile(r"^pylock\.[^/]+\.toml$")
 _REQUIREMENTS = re.compile(r"^[^/]*requirements[^/]*\.txt$", re.IGNORECASE)
 _MAX_LOCKFILE = 32 * 1024 * 1024
 
 
-def classify(path: str, basename: str) -> tuple[str, str, str, bool] | None:
+def classify(path: str, basename: str) -> Spec | None:
     spec = _EXACT.get(basename)
     if spec is None:
         if _REQUIREMENTS.match(basename):
-            spec = ("requirements", PYPI, "requirements", False)
+            spec = _REQUIREMENTS_SPEC
         elif _PYLOCK.match(basename):
-            spec = ("pylock", PYPI, "pylock", True)
+            spec = _PYLOCK_SPEC
         else:
             return None
     parts = path.split("/")
-    if spec[2] == "hidden-lockfile":
+    if spec.kind == "hidden-lockfile":
         return spec if len(parts) >= 2 and parts[-2] == "node_modules" and "node_modules" not in parts[:-2] else None
     if "node_modules" in parts:
         return None
-    if spec[1] == PYPI and len(parts) > 2:
+    if spec.ecosystem in (PYPI, NUGET, GEM) and len(parts) > 2:
         return None
     return spec
 
@@ -75,7 +154,7 @@ class LockfileCataloger:
         for path in paths:
             spec = classify(path, path.rsplit("/", 1)[-1])
             assert spec is not None
-            module, ecosystem, kind, complete = spec
+            kind = spec.kind
             if kind == "package-lock" and dirname(path) in shrinkwrapped:
                 tree.notices.append(Notice("lockfile-ignored", path, "npm-shrinkwrap.json beside it takes precedence"))
                 continue
@@ -83,15 +162,10 @@ class LockfileCataloger:
             if data is None:
                 continue
             try:
-                parser = importlib.import_module(f"{__package__}.lockfiles.{module}")
+                parsed = spec.parse(data, path, tree)
             except ImportError as exc:  # a broken install must not sink the scan
                 tree.notices.append(Notice("parser-unavailable", path, f"no parser for this lockfile: {exc}"))
                 continue
-            try:
-                if module == "requirements":
-                    parsed = parser.parse(data, path, read_include=_include_reader(tree, path))
-                else:
-                    parsed = parser.parse(data, path)
             except LockfileError as exc:
                 tree.notices.append(Notice("malformed-lockfile", path, str(exc)))
                 continue
@@ -100,7 +174,7 @@ class LockfileCataloger:
                 continue
             for w in parsed.warnings:
                 tree.notices.append(Notice("lockfile-warning", path, w))
-            result.lockfiles.append(Lockfile(path, project_dir(path, kind), ecosystem, kind, complete, parsed))
+            result.lockfiles.append(Lockfile(path, project_dir(path, kind), spec.ecosystem, kind, spec.complete, parsed))
 
 
 def _include_reader(tree: Tree, path: str):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from ..archive import Tree
+from ..ecosystems import valid_npm_name
 from ..model import NPM, Notice
 from .base import CatalogResult, Installed, decode_text, scrub
 from .licenses import npm_licenses
@@ -28,18 +29,6 @@ def package_dir(path: str) -> tuple[str, str] | None:
     if len(parts) >= 4 and parts[-4] == "node_modules" and parts[-3].startswith("@") and not parts[-2].startswith("."):
         return "/".join(parts[:-3]), parts[-3] + "/" + parts[-2]
     return None
-
-
-def valid_npm_name(name: str) -> bool:
-    """A name npm could install: 'name' or '@scope/name', no empty parts, no path tricks."""
-    if not name or len(name) > 214 or name.strip() != name:
-        return False
-    # Other odd characters (escapes, markup) are kept: they are what the package claims, and every
-    # output neutralizes them.
-    parts = name.split("/")
-    if name.startswith("@"):
-        return len(parts) == 2 and len(parts[0]) > 1 and parts[1] not in ("", ".", "..")
-    return len(parts) == 1 and name not in (".", "..")
 
 
 def _json_object(data: bytes) -> dict | None:

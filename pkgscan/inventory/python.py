@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import re
 
-from packaging.utils import canonicalize_name
-
+from .. import ecosystems
 from ..archive import Tree
 from ..model import PYPI, Notice
 from .base import CatalogResult, Installed, decode_text, dirname
@@ -14,7 +13,7 @@ _PYVER = re.compile(r"(?:^|/)lib/python(\d+\.\d+)/site-packages$")
 #: read failures that mean a damaged member (not an attack, not a limit): the directory name still counts
 _DAMAGE = frozenset({"bad-crc", "corrupt-entry", "truncated", "unsupported-compression", "encrypted", "unreadable"})
 _DIST_DIR = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._]*?)-([0-9][A-Za-z0-9.!+_-]*)\.(?:dist-info|egg-info)$", re.IGNORECASE)
-_VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_PYPI = ecosystems.get(PYPI)
 DEFAULT_PYTHON = "3.12"
 _MAX_METADATA = 8 * 1024 * 1024
 
@@ -84,7 +83,7 @@ def _requires(values: list[str], env: dict[str, str]) -> tuple[str, ...]:
                     continue  # extra-only or another platform's dependency
             except (UndefinedComparison, UndefinedEnvironmentName, InvalidMarker, ValueError):
                 pass  # can't tell: keep the edge
-        names.add(canonicalize_name(req.name))
+        names.add(_PYPI.normalize(req.name))
     return tuple(sorted(names))
 
 
@@ -168,13 +167,13 @@ class PythonInstalledCataloger:
         notices.append(Notice("metadata-from-directory-name", path,
                               f"metadata unreadable; {m.group(1)} {m.group(2)} taken from the directory name"))
         root = metadata_root(path)
-        return Installed(ecosystem=PYPI, name=canonicalize_name(m.group(1)), version=m.group(2), location=path, root=root)
+        return Installed(ecosystem=PYPI, name=_PYPI.normalize(m.group(1)), version=m.group(2), location=path, root=root)
 
     def parse(self, path: str, data: bytes, notices: list[Notice]) -> Installed | None:
         h = parse_headers(decode_text(data))
         name = (h.get("name") or [""])[0]
         version = (h.get("version") or [""])[0]
-        if not name or not _VALID_NAME.match(name):
+        if not _PYPI.valid_name(name):
             notices.append(Notice("malformed-metadata", path, "no valid Name field; not a distribution"))
             return None
         if not version:
@@ -184,7 +183,7 @@ class PythonInstalledCataloger:
         summary = (h.get("summary") or [""])[0]
         return Installed(
             ecosystem=PYPI,
-            name=canonicalize_name(name),
+            name=_PYPI.normalize(name),
             version=version.strip(),
             location=path,
             root=root,

@@ -6,11 +6,10 @@ serial number is derived from the artifact's content unless given, and the times
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import uuid
-from functools import lru_cache
 from datetime import datetime, timezone
+from decimal import Decimal
+from functools import lru_cache
 
 try:
     from cyclonedx.contrib.license.factories import LicenseFactory
@@ -21,7 +20,8 @@ from cyclonedx.model.bom import Bom
 from cyclonedx.model.bom_ref import BomRef
 from cyclonedx.model.component import Component as CdxComponent
 from cyclonedx.model.component import ComponentType
-from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
+from cyclonedx.model.component_evidence import (AnalysisTechnique, ComponentEvidence, Identity, IdentityField, Method,
+                                                Occurrence)
 from cyclonedx.model.dependency import Dependency
 from cyclonedx.model.license import DisjunctiveLicense
 from cyclonedx.output import make_outputter
@@ -29,7 +29,9 @@ from cyclonedx.schema import OutputFormat, SchemaVersion
 from packageurl import PackageURL
 
 from .. import __version__
+from ..ecosystems import MAVEN
 from ..model import NPM, Inventory
+from .common import content_digest, source_date  # noqa: F401  (source_date re-exported for json_report)
 from .text import neutralize
 
 SPEC_VERSIONS = {"1.4": SchemaVersion.V1_4, "1.5": SchemaVersion.V1_5, "1.6": SchemaVersion.V1_6}
@@ -42,30 +44,6 @@ _license_factory = LicenseFactory()
 def clean(text: str) -> str:
     """Neutralize control and bidi characters (terminal escapes, XML-illegal bytes) in package data."""
     return neutralize(text)
-
-
-def source_date(timestamp: datetime | None = None) -> datetime | None:
-    if timestamp is not None:
-        return timestamp
-    sde = os.environ.get("SOURCE_DATE_EPOCH")
-    if sde:
-        try:
-            return datetime.fromtimestamp(int(sde), tz=timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise ValueError(f"SOURCE_DATE_EPOCH is not a valid Unix timestamp: {sde!r}") from None
-    return None
-
-
-def _content_digest(inv: Inventory) -> str:
-    if inv.artifact.sha256:
-        return inv.artifact.sha256
-    h = hashlib.sha256()
-    for c in inv.components:
-        h.update(c.purl.encode())
-        for o in c.occurrences:
-            h.update(b"\0" + o.location.encode("utf-8", "replace"))
-        h.update(b"\n")
-    return h.hexdigest()
 
 
 @lru_cache(maxsize=4096)
@@ -86,6 +64,21 @@ def _occurrences(c) -> list[Occurrence]:
     and a generated (random) one would make the output differ from run to run."""
     locs = sorted({clean(o.location) for o in c.occurrences})
     return [Occurrence(location=loc, bom_ref=f"{c.purl}#occurrence-{n}") for n, loc in enumerate(locs, 1)]
+
+
+_TECHNIQUES = frozenset(t.value for t in AnalysisTechnique)
+
+
+def _identity(c) -> list[Identity] | None:
+    """CycloneDX 1.5+ ``evidence.identity``: how the package URL was established, with what confidence.
+    Components identified from their installed metadata carry no explicit evidence (confidence 1)."""
+    if not c.evidence:
+        return None
+    methods = [Method(technique=AnalysisTechnique(e.technique) if e.technique in _TECHNIQUES else AnalysisTechnique.OTHER,
+                      confidence=Decimal(str(round(e.confidence, 2))),
+                      value=clean(f"{e.location}: {e.detail}" if e.detail and e.location else e.location or e.detail) or None)
+               for e in c.evidence]
+    return [Identity(field=IdentityField.PURL, confidence=Decimal(str(round(c.confidence, 2))), methods=methods)]
 
 
 def build_bom(
@@ -109,7 +102,7 @@ def build_bom(
         ],
     )
     ts = source_date(timestamp) or datetime.now(tz=timezone.utc).replace(microsecond=0)
-    serial = serial_number or uuid.uuid5(_SERIAL_NS, _content_digest(inv) + "|" + (name or art.name) + "|" + (version or ""))
+    serial = serial_number or uuid.uuid5(_SERIAL_NS, content_digest(inv) + "|" + (name or art.name) + "|" + (version or ""))
     bom = Bom(serial_number=serial)
     bom.metadata.timestamp = ts
     bom.metadata.component = root
@@ -128,9 +121,12 @@ def build_bom(
         group, short = None, c.name
         if c.ecosystem == NPM and c.name.startswith("@") and "/" in c.name:
             group, short = c.name.split("/", 1)
+        elif c.ecosystem == MAVEN and ":" in c.name:
+            group, short = c.name.split(":", 1)
         properties = [Property(name="pkgscan:declared-in", value=clean(p)) for p in c.declared_in]
         if c.missing_from_lockfile:
             properties.append(Property(name="pkgscan:missing-from-lockfile", value="true"))
+        properties += [Property(name=clean(k), value=clean(v)) for k, v in c.properties]
         comp = CdxComponent(
             type=ComponentType.LIBRARY,
             name=clean(short),
@@ -140,7 +136,7 @@ def build_bom(
             bom_ref=c.purl,
             description=clean(c.description) or None,
             licenses=_licenses(c.licenses),
-            evidence=ComponentEvidence(occurrences=_occurrences(c)),
+            evidence=ComponentEvidence(identity=_identity(c), occurrences=_occurrences(c)),
             properties=properties,
         )
         bom.components.add(comp)

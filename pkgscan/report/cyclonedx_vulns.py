@@ -177,3 +177,15 @@ def add_vulnerabilities(bom: Bom, result: ScanResult) -> Bom:
             raise ValueError(f"finding {f.id!r} refers to {f.component.purl!r}, which is not a component of this BOM")
         bom.vulnerabilities.add(vulnerability(f))
     return bom
+
+
+def render_report(report, options, fmt: str) -> str:
+    """A CycloneDX document: the inventory (SBOM) or the inventory with its vulnerabilities (scans)."""
+    from . import SBOM
+    from .cyclonedx import build_bom, serialize
+
+    bom = build_bom(report.scan.inventory if report.kind != SBOM else report.scan, name=options.name,
+                    version=options.version, timestamp=options.timestamp, serial_number=options.serial_number)
+    if report.kind != SBOM:
+        add_vulnerabilities(bom, report.scan)
+    return serialize(bom, fmt, options.spec_version, validate=options.validate)

@@ -183,3 +183,15 @@ def render(result: ScanResult, *, timestamp: datetime | None = None, indent: int
     """The report as JSON text (UTF-8 safe: hostile characters are escaped by :func:`neutralize`)."""
     text = json.dumps(build(result, timestamp=timestamp), indent=indent, ensure_ascii=False, allow_nan=False)
     return text + "\n"
+
+
+def render_report(report, options) -> str:
+    from . import DIFF, LIVE
+
+    if report.kind == LIVE:
+        return json.dumps(report.live, indent=2, sort_keys=True) + "\n"
+    if report.kind == DIFF:
+        from ..diff import fleet, render_json
+
+        return (fleet.render_json if isinstance(report.diff, fleet.FleetDiff) else render_json)(report.diff)
+    return render(report.scan)

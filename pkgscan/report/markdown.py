@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from ..vulns.model import Finding, ScanResult
-from .text import aliases, counts, fix_text, malicious_packages, osv_url, rating, score_text, single_line, sorted_findings
+from .text import (aliases, counts, fix_text, malicious_packages, neutralize, osv_url, rating, score_text, single_line,
+                   sorted_findings)
 
 __all__ = ["render", "escape", "code"]
 
@@ -138,3 +139,46 @@ def render(result: ScanResult, *, heading_level: int = 2) -> str:
             lines.append(_row([code(f.component.name), code(f.component.version), _ids(f), _severity(f), by, reason]))
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _md(s: object) -> str:
+    return neutralize(str(s), multiline=False).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_live(doc: dict) -> str:
+    """Live results (functions, layers, regions) for people: CI step summaries, summary.md."""
+    c = doc["counts"]
+    names = ", ".join(_md(a["account"]) for a in doc["accounts"]) or "(unknown account)"
+    lines = [f"## pkgscan: Lambda {names}", "",
+             f"{c['functions']} functions ({', '.join(f'{v} {k}' for k, v in c['by_status'].items()) or 'none'}), "
+             f"{c['layers']} layers; signing failures: {c['signing_fail']}, unknown: {c['signing_unknown']}; "
+             f"deprecated runtimes: {c['runtime_deprecated']}, deprecating soon: {c['runtime_deprecating_soon']}", ""]
+    if c["findings_by_severity"]:
+        lines.append("Findings: " + ", ".join(f"{v} {k}" for k, v in c["findings_by_severity"].items()))
+        lines.append("")
+    lines += ["| account | function | region | version | status | runtime | signing | findings |",
+              "|---|---|---|---|---|---|---|---|"]
+    for f in doc["functions"]:
+        rv = f["runtime_verdict"] or {}
+        lines.append(f"| {_md(f['account'])} | {_md(f['name'])} | {_md(f['region'])} | {_md(f['version'])} | {_md(f['status'])}"
+                     f"{(': ' + _md(f['reason'])) if f['reason'] else ''} | {_md(f['runtime'])} {_md(rv.get('status', ''))} | "
+                     f"{_md(f['signing']['verdict'] or '')} | {len(f['findings'])} |")
+    failed = [r for r in doc["regions"] if r["status"] != "scanned"]
+    if failed:
+        lines += ["", "Regions not scanned: " + ", ".join(f"{_md(r.get('account', ''))}/{_md(r['region'])} ({_md(r['reason'])})" for r in failed)]
+    bad = [a for a in doc["accounts"] if a["status"] != "scanned"]
+    if bad:
+        lines += ["", "Accounts not scanned: " + ", ".join(f"{_md(a['account'])} ({_md(a['status'])}: {_md(a['reason'])})" for a in bad)]
+    return "\n".join(lines) + "\n"
+
+
+def render_report(report, options) -> str:
+    from . import DIFF, LIVE
+
+    if report.kind == LIVE:
+        return render_live(report.live)
+    if report.kind == DIFF:
+        from ..diff import fleet, render_markdown
+
+        return (fleet.render_markdown if isinstance(report.diff, fleet.FleetDiff) else render_markdown)(report.diff)
+    return render(report.scan)

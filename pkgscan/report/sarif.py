@@ -267,3 +267,7 @@ def build(result: ScanResult, *, root_uri: str | None = None, category: str | No
 
 def render(result: ScanResult, *, root_uri: str | None = None, category: str | None = None) -> str:
     return json.dumps(build(result, root_uri=root_uri, category=category), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def render_report(report, options) -> str:
+    return render(report.scan)

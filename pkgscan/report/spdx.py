@@ -38,7 +38,7 @@ from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
 from .. import __version__
 from ..model import Component, Inventory
-from .cyclonedx import source_date
+from .common import content_digest, source_date
 from .text import neutralize
 
 __all__ = ["render_spdx", "build_document", "spdx_license", "SpdxValidationError", "ROOT_SPDX_ID", "NAMESPACE_BASE"]
@@ -110,19 +110,6 @@ def spdx_license(values: tuple[str, ...] | list[str]):
         return parsed[0]
     combined = _parse_license(" AND ".join(f"({p})" for p in parsed))
     return combined if combined is not None else SpdxNoAssertion()
-
-
-def _content_digest(inv: Inventory) -> str:
-    """SHA-256 of the zip, or for a directory a digest of what was found in it."""
-    if inv.artifact.sha256:
-        return inv.artifact.sha256
-    h = hashlib.sha256()
-    for c in sorted(inv.components, key=lambda c: c.purl):
-        h.update(c.purl.encode("utf-8", "replace"))
-        for o in c.occurrences:
-            h.update(b"\0" + o.location.encode("utf-8", "replace"))
-        h.update(b"\n")
-    return h.hexdigest()
 
 
 def _created(created: datetime | None) -> datetime:
@@ -198,7 +185,7 @@ def build_document(
     doc_name = _t(name or art.name) or "artifact"
     ts = _created(created)
     digest = hashlib.sha256(
-        "\0".join([_content_digest(inv), name or art.name, version or "", ts.isoformat(), __version__]).encode("utf-8", "replace")
+        "\0".join([content_digest(inv, by_purl=True), name or art.name, version or "", ts.isoformat(), __version__]).encode("utf-8", "replace")
     ).hexdigest()
     namespace = NAMESPACE_BASE + (_UNSAFE_NAME.sub("-", name or art.name).strip("-")[:100] or "artifact") + "-" + digest
     info = CreationInfo(
@@ -313,3 +300,7 @@ def render_spdx(
     write_document_to_stream(document, out, validate=False, drop_duplicates=False)  # none by construction
     text = out.getvalue()
     return text if text.endswith("\n") else text + "\n"
+
+
+def render_report(report, options) -> str:
+    return render_spdx(report.scan, name=options.name, version=options.version, created=options.timestamp)

@@ -13,7 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..vulns.model import RATINGS, Finding, ScanResult
-from .text import aliases, counts, fix_text, malicious_packages, rating, score_text, single_line, sorted_findings
+from . import layout
+from .layout import Col
+from .text import aliases, counts, fix_text, malicious_packages, rating, score_text, single_line, sorted_findings, neutralize
 
 __all__ = ["render"]
 
@@ -67,19 +69,12 @@ def _fix(f: Finding) -> Text:
     return text
 
 
-def _findings_table(findings: list[Finding]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    table.add_column("Package", overflow="fold")
-    table.add_column("Installed", overflow="fold")
-    table.add_column("Vulnerability", overflow="fold", no_wrap=False)
-    table.add_column("Severity", no_wrap=True)
-    table.add_column("Fixed in", overflow="fold")
-    table.add_column("Location", overflow="fold")
-    for f in findings:
-        table.add_row(
-            _package(f), Text(single_line(f.component.version)), _ids(f), _severity(f), _fix(f), Text(_location(f))
-        )
-    return table
+def _findings_table(findings: list[Finding], width: int | None) -> tuple[Table, list[str]]:
+    cols = [Col("Package", "id"), Col("Installed", "id"), Col("Vulnerability", "id"), Col("Severity", "id", 1),
+            Col("Fixed in", "text", 2), Col("Location", "path", 3)]
+    rows = [[_package(f), Text(single_line(f.component.version)), _ids(f), _severity(f), _fix(f), Text(_location(f))]
+            for f in findings]
+    return layout.table(cols, rows, width)
 
 
 def _suppressed_table(findings: list[Finding]) -> Table:
@@ -115,7 +110,9 @@ def summary_line(result: ScanResult) -> Text:
     """"3 vulnerabilities (1 critical, 2 high) in 2 of 8 packages; 1 suppressed"."""
     c = counts(result)
     text = Text()
-    if c["active"] == 0:
+    if c["components"] == 0:
+        text.append("No packages found: nothing was checked for vulnerabilities", style="bold yellow")
+    elif c["active"] == 0:
         text.append(f"No known vulnerabilities in {c['components']} packages", style="bold green")
     else:
         noun = "vulnerability" if c["active"] == 1 else "vulnerabilities"
@@ -132,7 +129,7 @@ def summary_line(result: ScanResult) -> Text:
     return text
 
 
-def _renderables(result: ScanResult) -> list:
+def _renderables(result: ScanResult, width: int | None = None) -> list:
     out: list = []
     art = result.inventory.artifact
     header = Text(f"pkgscan: {single_line(art.name)}", style="bold")
@@ -145,7 +142,11 @@ def _renderables(result: ScanResult) -> list:
     active = sorted_findings(f for f in result.findings if f.suppressed is None)
     suppressed = sorted_findings(f for f in result.findings if f.suppressed is not None)
     if active:
-        out += [Text(""), _findings_table(active)]
+        table, dropped = _findings_table(active, width)
+        out += [Text(""), table]
+        if dropped:
+            out.append(Text(f"(not shown at this width: {', '.join(dropped)}; widen the terminal or use -f json)",
+                            style="dim"))
     if suppressed:
         out += [Text(""), _suppressed_table(suppressed)]
     out.append(Text(""))
@@ -159,26 +160,141 @@ def _renderables(result: ScanResult) -> list:
     return out
 
 
-def render(result: ScanResult, *, width: int = 120, color: bool = False) -> str:
-    """The report as plain text (``color=False``) or with ANSI colors of the 16-color palette."""
+def render(result: ScanResult, *, width: int | None = 120, color: bool = False) -> str:
+    """The report as plain text (``color=False``) or with ANSI colors of the 16-color palette.
+
+    ``width``: the terminal's columns (tables fit them without splitting identifiers); None: no limit
+    (output to a file or a pipe is never wrapped).  COLUMNS, NO_COLOR, FORCE_COLOR and TERM do not
+    change the output."""
+    width = None if width is None else max(40, int(width))
+    return _print(_renderables(result, width), width, color)
+
+
+def _highest(findings: list[dict]) -> str:
+    sev = [x["severity"] for x in findings if not x["suppressed"]]
+    return min(sev, key=list(RATINGS).index) if sev else ""
+
+
+def _counts_line(doc: dict) -> str:
+    c = doc["counts"]
+    status = ", ".join(f"{n} {k}" for k, n in c["by_status"].items()) or "none"
+    parts = [f"{c['functions']} function{'s' if c['functions'] != 1 else ''} ({status}), {c['layers']} "
+             f"layer{'s' if c['layers'] != 1 else ''}"]
+    sev = c["findings_by_severity"]
+    parts.append("findings: " + (", ".join(f"{n} {k}" for k, n in sev.items()) if sev else "none"))
+    signing = [f"{c['signing_fail']} failed" if c.get("signing_fail") else "",
+               f"{c['signing_none_configured']} not configured" if c.get("signing_none_configured") else "",
+               f"{c['signing_unknown']} unknown" if c.get("signing_unknown") else ""]
+    if any(signing):
+        parts.append("code signing: " + ", ".join(x for x in signing if x))
+    rt = [f"{c['runtime_deprecated']} deprecated" if c.get("runtime_deprecated") else "",
+          f"{c['runtime_deprecating_soon']} deprecating soon" if c.get("runtime_deprecating_soon") else ""]
+    if any(rt):
+        parts.append("runtimes: " + ", ".join(x for x in rt if x))
+    return "; ".join(parts)
+
+
+def _signing_cell(f: dict) -> str:
+    s = f["signing"]
+    if not s.get("verdict"):
+        return ""
+    if s.get("class") and s["verdict"] != "pass":
+        return f"{s['verdict']} ({s.get('severity')}: {s['class']})"
+    return s["verdict"]
+
+
+def render_live(doc: dict, *, width: int | None = 120, scan=None, color: bool = False) -> str:
+    """Live results (functions, layers, regions) as tables; for one function or one layer, also its
+    findings as ``scan`` shows them."""
+    names = ", ".join(a["account"] for a in doc["accounts"]) or "(account unknown)"
+    out: list = [Text(neutralize(f"Lambda: {names}", multiline=False), style="bold")]
+    cell = lambda x: Text(neutralize(str(x), multiline=False))  # noqa: E731
+    fns = doc["functions"]
+    if fns:
+        cols = [Col("function", "id"), Col("version", "id", 2), Col("status", "text"), Col("runtime", "text", 3),
+                Col("signing", "text", 2), Col("findings", "id"), Col("highest", "id", 1), Col("region", "id", 4),
+                Col("account", "id", 5)]
+        rows = []
+        for f in fns:
+            rv = (f["runtime_verdict"] or {}).get("status", "")
+            status = f["status"] + (f": {f['reason']}" if f["reason"] else "")
+            rows.append([cell(x) for x in (f["name"], f["version"], status, f"{f['runtime']} {rv}".strip(),
+                                            _signing_cell(f), len(f["findings"]), _highest(f["findings"]),
+                                            f["region"], f["account"])])
+        t, dropped = layout.table(cols, rows, width)
+        out += [Text(""), t]
+        if dropped:
+            out.append(Text(f"(not shown at this width: {', '.join(dropped)})", style="dim"))
+    used = {a for f in fns for a in f["layers"]}
+    standalone = [lr for lr in doc["layers"] if lr["arn"] not in used]
+    if standalone and (not fns or len(standalone) <= 20):
+        cols = [Col("layer", "path"), Col("status", "text"), Col("findings", "id"), Col("highest", "id", 1)]
+        rows = [[cell(lr["arn"]), cell(lr["status"] + (f": {lr['reason']}" if lr.get("reason") else "")),
+                 cell(len(lr["findings"])), cell(_highest(lr["findings"]))] for lr in standalone]
+        t, _dropped = layout.table(cols, rows, width)
+        out += [Text(""), t]
+    single = len(fns) == 1 or (not fns and len(doc["layers"]) == 1)
+    if single and scan is not None and scan.findings:
+        out += [Text("")] + [r for r in _renderables(scan, width)[1:] if not isinstance(r, Text) or
+                              not r.plain.startswith(("Warning:",))][:-1]
+    out += [Text(""), Text(_counts_line(doc))]
+    for r in doc["regions"]:
+        if r["status"] != "scanned":
+            out.append(Text(neutralize(f"region {r.get('account', '')}/{r['region']}: {r['status']} ({r['reason']})",
+                                       multiline=False), style="yellow"))
+    for a in doc["accounts"]:
+        if a["status"] != "scanned":
+            out.append(Text(neutralize(f"account {a['account']}: {a['status']} ({a['reason']})", multiline=False),
+                            style="yellow"))
+    return _print(out, width, color)
+
+
+def _print(renderables: list, width: int | None, color: bool) -> str:
     buf = StringIO()
-    console = Console(
-        file=buf,
-        width=max(40, int(width)),
-        color_system="standard" if color else None,
-        force_terminal=bool(color),
-        force_jupyter=False,
-        force_interactive=False,
-        no_color=not color,
-        highlight=False,
-        markup=False,
-        emoji=False,
-        legacy_windows=False,
-        soft_wrap=False,
-        _environ={},  # COLUMNS, NO_COLOR, FORCE_COLOR, TERM must not change the output
-    )
-    console.print(Group(*_renderables(result)))
+    console = Console(file=buf, width=width or 100_000, color_system="standard" if color else None,
+                      force_terminal=bool(color), force_jupyter=False, force_interactive=False, no_color=not color,
+                      highlight=False, markup=False, emoji=False, legacy_windows=False, soft_wrap=False, _environ={})
+    console.print(Group(*renderables))
     return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+def render_packages(inv, *, width: int | None = 120, color: bool = False) -> str:
+    """The inventory as a list of packages (``pkgscan sbom -f table``, ``scan --no-vulns``)."""
+    art = inv.artifact
+    n = len(inv.components)
+    header = Text(f"pkgscan: {single_line(art.name)}", style="bold")
+    header.append(f" ({single_line(art.layout)}, {n} package{'' if n == 1 else 's'})", style="dim")
+    out: list = [header]
+    if inv.components:
+        cols = [Col("Package", "id"), Col("Version", "id"), Col("Type", "id", 2), Col("Confidence", "id", 3),
+                Col("Location", "path", 1)]
+        rows = []
+        for c in inv.components:
+            loc = c.occurrences[0].location if c.occurrences else ""
+            more = f" +{len(c.occurrences) - 1}" if len(c.occurrences) > 1 else ""
+            rows.append([Text(single_line(c.name)), Text(single_line(c.version) or "(unknown)"), Text(c.ecosystem),
+                         Text(f"{c.confidence:.2f}"), Text(single_line(loc) + more)])
+        t, dropped = layout.table(cols, rows, width)
+        out += [Text(""), t]
+        if dropped:
+            out.append(Text(f"(not shown at this width: {', '.join(dropped)})", style="dim"))
+    else:
+        out += [Text(""), Text("No packages found: nothing identifiable was installed in it", style="yellow")]
+    return _print(out, width, color)
+
+
+def render_report(report, options) -> str:
+    from . import DIFF, LIVE, SBOM
+
+    if report.kind == SBOM:
+        return render_packages(report.scan, width=options.width, color=options.color)
+    if report.kind == LIVE:
+        return render_live(report.live, width=options.width, scan=report.scan, color=options.color)
+    if report.kind == DIFF:
+        from ..diff import fleet, render_text
+
+        return (fleet.render_text if isinstance(report.diff, fleet.FleetDiff) else render_text)(report.diff)
+    return render(report.scan, width=options.width, color=options.color)
 
 
 assert set(_RATING_STYLE) == set(RATINGS)

@@ -8,58 +8,41 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from typing import Iterable, Protocol, Sequence
+from typing import Iterable, Sequence
 
 from .. import ecosystems
 from ..model import Component, Inventory
+from .advisory import Advisory, as_advisory
 from .model import Finding
-from .osv import AffectedEntry, affected_entries, aliases, normalize_name, osv_ecosystem
-from .severity import is_malicious, severity_of
+from .osv import AffectedEntry
+from .severity import severity_of
+from .sources import AdvisorySource, OfflineSource, PackageKey  # noqa: F401  (OfflineSource re-exported)
 from .versions import sort_key
 
-#: (OSV ecosystem, normalized name, version)
-PackageKey = tuple[str, str, str]
-
-
-class VulnerabilitySource(Protocol):
-    name: str
-
-    def query(self, packages: Sequence[PackageKey]) -> dict[PackageKey, list[dict]]:
-        """Records (full OSV JSON) that affect each package; withdrawn ones included."""
-        ...
+#: kept for callers of the old name
+VulnerabilitySource = AdvisorySource
 
 
 def package_key(c: Component) -> PackageKey:
-    eco = osv_ecosystem(c.ecosystem)
-    return (eco, normalize_name(eco, c.name), ecosystems.get(c.ecosystem).osv_version(c.version))
+    """(OSV ecosystem, normalized name, version as OSV writes it); raises for an ecosystem OSV does not cover."""
+    eco = ecosystems.get(c.ecosystem)
+    if eco.osv is None:
+        raise ecosystems.UnknownEcosystem(f"OSV publishes no advisories for {c.ecosystem!r} packages")
+    return (eco.osv, eco.normalize(c.name), eco.osv_version(c.version))
 
 
-_ENTRY_CACHE: dict[int, tuple[dict, list[AffectedEntry]]] = {}
-_ENTRY_CACHE_MAX = 200_000
+def matchable(c: Component) -> bool:
+    """Whether OSV covers the component's ecosystem and the component has a version to match."""
+    eco = ecosystems.find(c.ecosystem)
+    return eco is not None and eco.osv is not None and bool(c.version)
 
 
-def _entries(record: dict) -> list[AffectedEntry]:
-    """Parsed affected entries of a record object (parsing sorts version keys, so it is cached).
-
-    Keyed by the object itself (records are never mutated): two records that share an id and a
-    modified date but differ in content are still judged each by its own content.  The cache holds
-    a reference to the record, so the key cannot be reused by another object while it is cached.
-    """
-    hit = _ENTRY_CACHE.get(id(record))
-    if hit is None or hit[0] is not record:
-        if len(_ENTRY_CACHE) >= _ENTRY_CACHE_MAX:
-            _ENTRY_CACHE.clear()
-        hit = _ENTRY_CACHE[id(record)] = (record, affected_entries(record))
-    return hit[1]
+def entries_for(record: "Advisory | dict", eco: str, name: str) -> list[AffectedEntry]:
+    return as_advisory(record).entries(eco, name)
 
 
-def entries_for(record: dict, eco: str, name: str) -> list[AffectedEntry]:
-    return [e for e in _entries(record) if e.ecosystem == eco and e.name == name]
-
-
-def record_affects(record: dict, key: PackageKey) -> bool:
-    eco, name, version = key
-    return any(e.affects(version) for e in entries_for(record, eco, name))
+def record_affects(record: "Advisory | dict", key: PackageKey) -> bool:
+    return as_advisory(record).affects(*key)
 
 
 class _UnionFind:
@@ -92,24 +75,20 @@ def _primary(ids: Iterable[str]) -> str:
     return min(ids, key=key)
 
 
-def _references(records: list[dict]) -> tuple[str, ...]:
+def _references(records: list[Advisory]) -> tuple[str, ...]:
     out: list[str] = []
     for r in records:
-        for ref in r.get("references") or []:
-            if isinstance(ref, dict) and isinstance(ref.get("url"), str) and ref["url"] not in out:
-                out.append(ref["url"])
+        out.extend(u for u in r.references if u not in out)
     return tuple(out[:50])
 
 
-def _summary(records: list[dict]) -> str:
+def _summary(records: list[Advisory]) -> str:
     for r in records:
-        s = r.get("summary")
-        if isinstance(s, str) and s.strip():
-            return s.strip()
+        if r.summary.strip():
+            return r.summary.strip()
     for r in records:
-        d = r.get("details")
-        if isinstance(d, str) and d.strip():
-            first = d.strip().split("\n\n", 1)[0].replace("\n", " ")
+        if r.details.strip():
+            first = r.details.strip().split("\n\n", 1)[0].replace("\n", " ")
             return first[:240] + ("..." if len(first) > 240 else "")
     return ""
 
@@ -119,13 +98,13 @@ def _sorted_fixes(memo: dict, eco: str, name: str, tag: tuple, records) -> list[
     mk = ("fixes", eco, name, tag)
     hit = memo.get(mk)
     if hit is None:
-        fixes = {f for r in records for e in entries_for(r, eco, name) for f in e.fixed_versions()}
+        fixes = {f for r in records for e in r.entries(eco, name) for f in e.fixed_versions()}
         hit = memo[mk] = sorted(((sort_key(eco, f), f) for f in fixes), key=lambda kv: kv[0])
     return hit
 
 
-def findings_for(component: Component, records: list[dict], include_withdrawn: bool = False,
-                 package_records: list[dict] = (), memo: dict | None = None) -> list[Finding]:
+def findings_for(component: Component, records: "list[Advisory | dict]", include_withdrawn: bool = False,
+                 package_records: "list[Advisory | dict]" = (), memo: dict | None = None) -> list[Finding]:
     """Findings for one component from the records that affect it.
 
     ``package_records`` are all records naming the package (any version): the recommended upgrade
@@ -133,15 +112,16 @@ def findings_for(component: Component, records: list[dict], include_withdrawn: b
     """
     key = package_key(component)
     eco, name, version = key
-    recs = {r["id"]: r for r in records if include_withdrawn or not r.get("withdrawn")}
-    context = {r["id"]: r for r in package_records if include_withdrawn or not r.get("withdrawn")}
+    records = [as_advisory(r) for r in records]
+    recs = {r.id: r for r in records if include_withdrawn or not r.withdrawn}
+    context = {r.id: r for r in map(as_advisory, package_records) if include_withdrawn or not r.withdrawn}
     context.update(recs)
     if not recs:
         return []
     uf = _UnionFind()
     for rid, r in recs.items():
         uf.find(rid)
-        for a in aliases(r):
+        for a in r.aliases:
             uf.union(rid, a)
     groups: dict[str, list[dict]] = defaultdict(list)
     for rid, r in sorted(recs.items()):
@@ -158,25 +138,25 @@ def findings_for(component: Component, records: list[dict], include_withdrawn: b
         mk = ((eco, name, cand), ctx_ids)
         hit = memo.get(mk)
         if hit is None:
-            hit = memo[mk] = any(record_affects(r, (eco, name, cand)) for r in context.values())
+            hit = memo[mk] = any(r.affects(eco, name, cand) for r in context.values())
         if not hit:
             recommended = cand
             break
 
     out = []
     for group in groups.values():
-        advisory_ids = tuple(sorted(r["id"] for r in group))
+        advisory_ids = tuple(sorted(r.id for r in group))
         gk = ("group", eco, name, advisory_ids)  # severity is per package (affected[].severity)
         info = memo.get(gk)
         if info is None:
             ids = set()
             for r in group:
-                ids.add(r["id"])
-                ids.update(aliases(r))
+                ids.add(r.id)
+                ids.update(r.aliases)
             primary = _primary(advisory_ids)
             info = memo[gk] = (primary, (primary, *sorted(ids - {primary})), _summary(group),
                                severity_of(group, (eco, name)),
-                               any(is_malicious(r) for r in group), _references(group))
+                               any(r.malicious for r in group), _references(group))
         primary, all_ids, summary, severity, malicious, references = info
         fixed = tuple(f for k, f in _sorted_fixes(memo, eco, name, ("fixed", advisory_ids), group) if k > vkey)
         out.append(
@@ -197,7 +177,7 @@ def findings_for(component: Component, records: list[dict], include_withdrawn: b
     return out
 
 
-def match(inventory: Inventory, sources: Sequence[VulnerabilitySource], include_withdrawn: bool = False) -> list[Finding]:
+def match(inventory: Inventory, sources: Sequence[AdvisorySource], include_withdrawn: bool = False) -> list[Finding]:
     """Findings for every component, sorted by package and id."""
     # Matching allocates many small, long-lived objects (parsed records, findings) and no cycles:
     # the cyclic garbage collector would spend about a third of the time finding nothing.
@@ -210,65 +190,29 @@ def match(inventory: Inventory, sources: Sequence[VulnerabilitySource], include_
             gc.enable()
 
 
-def _match(inventory: Inventory, sources: Sequence[VulnerabilitySource], include_withdrawn: bool) -> list[Finding]:
-    keys = sorted({package_key(c) for c in inventory.components})
-    merged: dict[PackageKey, dict[str, dict]] = defaultdict(dict)
+def _match(inventory: Inventory, sources: Sequence[AdvisorySource], include_withdrawn: bool) -> list[Finding]:
+    components = [c for c in inventory.components if matchable(c)]
+    keys = sorted({package_key(c) for c in components})
+    merged: dict[PackageKey, dict[str, Advisory]] = defaultdict(dict)
     for source in sources:
         for k, recs in source.query(keys).items():
             for r in recs:
-                prev = merged[k].get(r["id"])
-                if prev is None or str(r.get("modified", "")) > str(prev.get("modified", "")):
-                    merged[k][r["id"]] = r
+                prev = merged[k].get(r.id)
+                if prev is None or r.modified > prev.modified:
+                    merged[k][r.id] = r
     # every record of each vulnerable package (any version), so that upgrades are checked against all
     vulnerable = sorted({k[:2] for k, recs in merged.items() if recs})
-    context: dict[tuple[str, str], dict[str, dict]] = defaultdict(dict)
+    context: dict[tuple[str, str], dict[str, Advisory]] = defaultdict(dict)
     for source in sources:
-        lookup = getattr(source, "package_records", None)
-        if lookup is None:
-            continue
-        for pk, recs in lookup(vulnerable).items():
+        for pk, recs in source.package_records(vulnerable).items():
             for r in recs:
-                context[pk].setdefault(r["id"], r)
+                context[pk].setdefault(r.id, r)
     findings: list[Finding] = []
     memo: dict = {}
-    for c in inventory.components:
+    for c in components:
         k = package_key(c)
         recs = list(merged.get(k, {}).values())
         if recs:
             findings.extend(findings_for(c, recs, include_withdrawn, list(context.get(k[:2], {}).values()), memo))
     findings.sort(key=lambda f: (f.component.ecosystem, f.component.name, f.component.version, f.id))
     return findings
-
-
-class OfflineSource:
-    """The local SQLite database."""
-
-    name = "osv-offline"
-
-    def __init__(self, db):
-        self.db = db
-
-    def package_records(self, packages: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
-        """Every record that names each (ecosystem, name), whatever the version."""
-        by_eco: dict[str, set[str]] = defaultdict(set)
-        for eco, name in packages:
-            by_eco[eco].add(name)
-        cand = {(eco, name): ids for eco, names in by_eco.items() for name, ids in self.db.candidates(eco, names).items()}
-        records = self.db.records({i for ids in cand.values() for i in ids})
-        return {pk: [records[i] for i in ids if i in records] for pk, ids in cand.items()}
-
-    def query(self, packages: Sequence[PackageKey]) -> dict[PackageKey, list[dict]]:
-        by_eco: dict[str, set[str]] = defaultdict(set)
-        for eco, name, _v in packages:
-            by_eco[eco].add(name)
-        cand: dict[tuple[str, str], list[str]] = {}
-        for eco, names in by_eco.items():
-            for name, ids in self.db.candidates(eco, names).items():
-                cand[(eco, name)] = ids
-        records = self.db.records({i for ids in cand.values() for i in ids})
-        out: dict[PackageKey, list[dict]] = {}
-        for key in packages:
-            hits = [records[i] for i in cand.get(key[:2], ()) if i in records and record_affects(records[i], key)]
-            if hits:
-                out[key] = hits
-        return out

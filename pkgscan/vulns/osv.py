@@ -10,6 +10,7 @@ first range).  Real records break the schema in small ways, so loading is lenien
 from __future__ import annotations
 
 import json
+from importlib.util import find_spec
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -64,6 +65,10 @@ class AffectedEntry:
     versions: frozenset[str]
     #: ``versions`` in normal form, so "1.0.0rc1" in the list matches an installed "1.0.0-rc1"
     normalized_versions: frozenset[str] = field(default=frozenset(), compare=False)
+    #: the entry's own ``severity`` vectors, (type, vector)
+    severity: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    #: ``ecosystem_specific`` as given (Go: the vulnerable ``imports`` and ``symbols``)
+    ecosystem_specific: object = field(default=None, compare=False, hash=False)
 
     def affects(self, version: str) -> bool:
         if version in self.versions or normalize_version(self.ecosystem, version) in self.normalized_versions:
@@ -113,7 +118,7 @@ def _sorted_events(order: str, raw_events: object) -> tuple[tuple[str, str, tupl
     return tuple(keyed)
 
 
-SUPPORTED = frozenset({"PyPI", "npm", "Go"})
+SUPPORTED = frozenset(e.osv for e in ecosystems.all_ecosystems() if e.osv and find_spec(f"pkgscan.versions.{e.version_module}"))
 
 
 def package_entries(record: dict):
@@ -159,8 +164,20 @@ def affected_entries(record: dict) -> list[AffectedEntry]:
         raw_versions = entry.get("versions")
         versions = frozenset(str(v) for v in raw_versions) if isinstance(raw_versions, list) else frozenset()
         normalized = frozenset(normalize_version(eco, v) for v in versions)
-        out.append(AffectedEntry(eco, name, tuple(ranges), versions, normalized))
+        out.append(AffectedEntry(eco, name, tuple(ranges), versions, normalized, vectors(entry.get("severity")),
+                                 entry.get("ecosystem_specific")))
     return out
+
+
+_CVSS_TYPES = ("CVSS_V4", "CVSS_V3", "CVSS_V2")
+
+
+def vectors(block: object) -> tuple[tuple[str, str], ...]:
+    """The (type, vector) pairs of an OSV ``severity`` list; anything malformed is skipped."""
+    if not isinstance(block, list):
+        return ()
+    return tuple((s["type"], s["score"].strip()) for s in block
+                 if isinstance(s, dict) and s.get("type") in _CVSS_TYPES and isinstance(s.get("score"), str))
 
 
 def load_record(data: bytes | str) -> dict:

@@ -11,8 +11,9 @@ from typing import Sequence
 import requests
 
 from ..errors import PkgscanError
-from .http import session as make_session
-from .matcher import PackageKey
+from ..http import session as make_session
+from .advisory import Advisory
+from .sources import PackageKey
 
 DEFAULT_API = "https://api.osv.dev"
 BATCH = 1000  # OSV's limit per querybatch call
@@ -34,6 +35,7 @@ class OsvApiSource:
         self.http = http or make_session()
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self._records: dict[tuple[str, str], dict] = {}
+        self._advisories: dict[tuple[str, str], Advisory] = {}
         self.calls = {"querybatch": 0, "vulns": 0, "cache_hits": 0}
 
     # ------------------------------------------------------------------ HTTP
@@ -87,7 +89,18 @@ class OsvApiSource:
         return rec
 
     # ------------------------------------------------------------------ source API
-    def query(self, packages: Sequence[PackageKey]) -> dict[PackageKey, list[dict]]:
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return ()
+
+    def _advisory(self, vid: str, modified: str) -> Advisory:
+        key = (vid, modified)
+        adv = self._advisories.get(key)
+        if adv is None:
+            adv = self._advisories[key] = Advisory.from_osv(self._get_vuln(vid, modified), self.name)
+        return adv
+
+    def query(self, packages: Sequence[PackageKey]) -> dict[PackageKey, list[Advisory]]:
         packages = list(packages)
         ids_for: dict[PackageKey, dict[str, str]] = {p: {} for p in packages}
         for start in range(0, len(packages), BATCH):
@@ -118,10 +131,10 @@ class OsvApiSource:
                 pending = nxt
         wanted = sorted({(vid, mod) for d in ids_for.values() for vid, mod in d.items()})
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            fetched = dict(zip(wanted, pool.map(lambda k: self._get_vuln(*k), wanted)))
+            fetched = dict(zip(wanted, pool.map(lambda k: self._advisory(*k), wanted)))
         return {p: [fetched[(v, m)] for v, m in sorted(d.items())] for p, d in ids_for.items() if d}
 
-    def package_records(self, packages: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
+    def package_records(self, packages: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[Advisory]]:
         """Every record naming each package, any version (a querybatch without versions)."""
         keys = [(eco, name, "") for eco, name in packages]
         return {k[:2]: v for k, v in self.query(keys).items()}

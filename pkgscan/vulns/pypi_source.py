@@ -39,7 +39,10 @@ from requests.adapters import BaseAdapter
 from urllib3.util.retry import Retry
 
 from ..errors import PkgscanError
-from .matcher import PackageKey
+from .advisory import Advisory
+from .osv import AffectedEntry, Range
+from .sources import PackageKey
+from .versions import sort_key
 
 log = logging.getLogger("pkgscan")
 
@@ -101,10 +104,18 @@ class PyPISource:
                                       raise_on_status=False)
         if self.base != PYPI:
             session.mount(PYPI + "/", _RebaseAdapter(self.base, inner))
-        self.warnings: list[str] = []
+        self._warnings: list[str] = []
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return tuple(self._warnings)
+
+    def package_records(self, packages):
+        """PyPI answers per version only: nothing to add beyond what ``query`` returned."""
+        return {}
 
     def _warn(self, message: str) -> None:
-        self.warnings.append(message)
+        self._warnings.append(message)
         log.warning("%s", message)
 
     def _query_one(self, key: PackageKey):
@@ -137,7 +148,9 @@ class PyPISource:
         return key, [self._record(key, r) for r in results], None
 
     @staticmethod
-    def _record(key: PackageKey, result) -> dict:
+    def _record(key: PackageKey, result) -> Advisory:
+        """pip-audit's result as an Advisory: the queried version is affected (PyPI says so), each fix
+        version ends the range; PyPI was not asked about other versions."""
         _eco, name, version = key
         published = getattr(result, "published", None)
         modified = ""
@@ -145,21 +158,21 @@ class PyPISource:
             if published.tzinfo is None:
                 published = published.replace(tzinfo=timezone.utc)
             modified = published.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        events = [{"introduced": version}] + [{"fixed": str(v)} for v in result.fix_versions]
-        rec = {
-            "id": str(result.id),
-            "modified": modified,
-            "aliases": sorted(str(a) for a in result.aliases),
-            "summary": result.description if result.description != "N/A" else "",
-            "affected": [{"package": {"ecosystem": "PyPI", "name": name},
-                          "ranges": [{"type": "ECOSYSTEM", "events": events}]}],
-            "database_specific": {"source": "pypi"},
-        }
-        if modified:
-            rec["published"] = modified
-        return rec
+        events = [("introduced", version)] + [("fixed", str(v)) for v in result.fix_versions]
+        order = {"introduced": 0, "fixed": 1}
+        keyed = sorted(((k, v, sort_key("PyPI", v)) for k, v in events), key=lambda e: (e[2], order[e[0]]))
+        entry = AffectedEntry("PyPI", name, (Range("ECOSYSTEM", tuple(keyed)),), frozenset())
+        return Advisory(
+            id=str(result.id),
+            modified=modified,
+            published=modified,
+            aliases=tuple(sorted(str(a) for a in result.aliases)),
+            summary=result.description if result.description != "N/A" else "",
+            affected=(entry,),
+            source="pypi",
+        )
 
-    def query(self, packages: Sequence[PackageKey]) -> dict[PackageKey, list[dict]]:
+    def query(self, packages: Sequence[PackageKey]) -> dict[PackageKey, list[Advisory]]:
         keys = sorted({k for k in packages if k[0] == "PyPI"})
         out: dict[PackageKey, list[dict]] = {}
         if not keys:

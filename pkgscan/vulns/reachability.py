@@ -29,7 +29,7 @@ from ..ecosystems import GOLANG
 from ..inventory.gobinary import escape_path, split_symbol
 from ..model import Inventory
 from .model import Finding
-from .osv import package_entries
+from .advisory import Advisory, as_advisory
 
 __all__ = ["label_findings", "PRESENT", "NOT_PRESENT", "UNKNOWN", "vulnerable_imports"]
 
@@ -40,15 +40,12 @@ _DETAIL = "vulnerable symbols: "
 _MAX_NAMED = 5
 
 
-def vulnerable_imports(record: dict, module: str) -> list[tuple[str, tuple[str, ...]]] | None:
+def vulnerable_imports(record: "Advisory | dict", module: str) -> list[tuple[str, tuple[str, ...]]] | None:
     """(package path, symbols) the record lists for ``module`` (Go); None when it lists none."""
     out: list[tuple[str, tuple[str, ...]]] = []
-    seen_entry = False
-    for entry, eco, name in package_entries(record):
-        if eco != "Go" or name != module:
-            continue
-        seen_entry = True
-        spec = entry.get("ecosystem_specific")
+    entries = as_advisory(record).entries("Go", module)
+    for entry in entries:
+        spec = entry.ecosystem_specific
         imports = spec.get("imports") if isinstance(spec, dict) else None
         if not isinstance(imports, list) or not imports:
             return None  # this entry names the module only
@@ -58,38 +55,33 @@ def vulnerable_imports(record: dict, module: str) -> list[tuple[str, tuple[str, 
             syms = imp.get("symbols")
             syms = tuple(s for s in syms if isinstance(s, str)) if isinstance(syms, list) else ()
             out.append((imp["path"], syms))
-    return out if seen_entry and out else None
+    return out if entries and out else None
 
 
-def _records_by_id(records) -> dict[str, dict]:
+def _records_by_id(records) -> dict[str, Advisory]:
     if isinstance(records, Mapping):
-        return dict(records)
-    out: dict[str, dict] = {}
+        return {k: as_advisory(v) for k, v in records.items()}
+    out: dict[str, Advisory] = {}
     for r in records or ():
-        if isinstance(r, dict) and isinstance(r.get("id"), str):
-            out[r["id"]] = r
+        if isinstance(r, (dict, Advisory)):
+            a = as_advisory(r)
+            if a.id:
+                out[a.id] = a
     return out
 
 
-def _matched_records(ids: set[str]) -> dict[str, dict]:
-    """Records with these ids among those the matcher parsed (its cache of parsed records)."""
-    if not ids:
-        return {}
-    from . import matcher
-
-    return {r["id"]: r for r, _entries in list(matcher._ENTRY_CACHE.values()) if r.get("id") in ids}
-
-
-def _fetch(findings: Sequence[Finding], sources) -> dict[str, dict]:
+def _fetch(findings: Sequence[Finding], sources) -> dict[str, Advisory]:
     """The records behind the Go findings, asked of the sources (those that can give them)."""
     from .matcher import package_key
 
     keys = sorted({package_key(f.component) for f in findings if f.component.ecosystem == GOLANG})
-    out: dict[str, dict] = {}
+    out: dict[str, Advisory] = {}
+    if not keys:
+        return out
     for source in sources:
         for recs in source.query(keys).values():
             for r in recs:
-                out.setdefault(r["id"], r)
+                out.setdefault(r.id, r)
     return out
 
 
@@ -98,14 +90,10 @@ def label_findings(inventory: Inventory, findings: Iterable[Finding], records=No
 
     ``records`` gives the OSV records the findings were matched from: a mapping id -> record, an
     iterable of records, or the vulnerability sources ``match`` was given (they are asked again for
-    the Go components only).  Without it, the records the matcher parsed in this process are used
-    (:func:`pkgscan.vulns.matcher.match` keeps them); a finding whose record is not there is
-    labelled ``symbols unknown``.
+    the Go components only).  Without it every Go finding is labelled ``symbols unknown``.
     """
     findings = list(findings)
-    if records is None:
-        records = _matched_records({a for f in findings if f.component.ecosystem == GOLANG for a in f.advisories})
-    elif not isinstance(records, Mapping):
+    if records is not None and not isinstance(records, Mapping):
         records = list(records)
         if records and all(hasattr(s, "query") for s in records):
             records = _fetch(findings, records)

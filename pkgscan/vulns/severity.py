@@ -12,11 +12,10 @@ from functools import lru_cache
 from cvss import CVSS2, CVSS3, CVSS4
 from cvss.exceptions import CVSSError
 
+from .advisory import Advisory, as_advisory
 from .model import Severity
-from .osv import package_entries
 
 _PREFERENCE = {"CVSS_V4": 0, "CVSS_V3": 1, "CVSS_V2": 2}
-_GHSA = {"CRITICAL": "critical", "HIGH": "high", "MODERATE": "medium", "MEDIUM": "medium", "LOW": "low"}
 GHSA_SOURCE = "GHSA database_specific (not OSV spec)"
 
 
@@ -42,40 +41,30 @@ def score_vector(cvss_type: str, vector: str) -> float | None:
     return None
 
 
-def _vectors(record: dict, package: tuple[str, str] | None = None) -> list[tuple[str, str]]:
+def _vectors(adv: Advisory, package: tuple[str, str] | None = None) -> list[tuple[str, str]]:
     """Vectors of the record's top level and of its ``affected`` entries for ``package`` ((base
     ecosystem, normalized name); every entry when None): a record listing several packages may rate
     them differently, and another package's rating is not this one's."""
-    out = []
-    blocks = [record.get("severity")]
-    for aff, eco, name in package_entries(record):
-        if package is None or (eco, name) == package:
-            blocks.append(aff.get("severity"))
-    for block in blocks:
-        if not isinstance(block, list):
-            continue
-        for s in block:
-            if isinstance(s, dict) and s.get("type") in _PREFERENCE and isinstance(s.get("score"), str):
-                out.append((s["type"], s["score"].strip()))
+    out = list(adv.severity)
+    for e in adv.affected:
+        if package is None or (e.ecosystem, e.name) == package:
+            out.extend(e.severity)
     return out
 
 
-def is_malicious(record: dict) -> bool:
-    rid = str(record.get("id", ""))
-    if rid.startswith("MAL-"):
-        return True
-    ds = record.get("database_specific")
-    return isinstance(ds, dict) and isinstance(ds.get("malicious-packages-origins"), list)
+def is_malicious(record: "Advisory | dict") -> bool:
+    return as_advisory(record).malicious
 
 
-def severity_of(records: list[dict], package: tuple[str, str] | None = None) -> Severity:
+def severity_of(records: "list[Advisory | dict]", package: tuple[str, str] | None = None) -> Severity:
     """The severity of one vulnerability from all its records (aliases of each other), for
     ``package`` ((base ecosystem, normalized name)) when given."""
-    if any(is_malicious(r) for r in records):
+    advs = [as_advisory(r) for r in records]
+    if any(a.malicious for a in advs):
         return Severity("critical", None, None, "malicious")
     best: tuple | None = None
-    for r in records:
-        for cvss_type, vector in _vectors(r, package):
+    for a in advs:
+        for cvss_type, vector in _vectors(a, package):
             score = score_vector(cvss_type, vector)
             if score is None:
                 continue
@@ -85,10 +74,7 @@ def severity_of(records: list[dict], package: tuple[str, str] | None = None) -> 
     if best is not None:
         _, neg, vector, cvss_type = best
         return Severity(rating_from_score(-neg, cvss_type), -neg, vector, cvss_type)
-    for r in records:
-        ds = r.get("database_specific")
-        if isinstance(ds, dict) and isinstance(ds.get("severity"), str):
-            rating = _GHSA.get(ds["severity"].strip().upper())
-            if rating:
-                return Severity(rating, None, None, GHSA_SOURCE)
+    for a in advs:
+        if a.ghsa_rating:
+            return Severity(a.ghsa_rating, None, None, GHSA_SOURCE)
     return Severity()

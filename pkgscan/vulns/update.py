@@ -1,6 +1,7 @@
 """``pkgscan db update``: download OSV's per-ecosystem exports and import them atomically.
 
-``<base>/<Ecosystem>/all.zip`` is fetched conditionally (If-None-Match / If-Modified-Since from the
+``<base>/<Ecosystem>/all.zip`` (by default for every OSV ecosystem in :mod:`pkgscan.ecosystems`)
+is fetched conditionally (If-None-Match / If-Modified-Since from the
 previous update), streamed to a temporary file beside the database, checked (Content-Length, the
 ``x-goog-hash`` MD5 that Google Cloud Storage sends, every member's CRC-32), and only then imported.
 Any failure leaves the previous database untouched.
@@ -14,15 +15,20 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import requests
 
+from .. import ecosystems as _ecosystems
 from ..errors import PkgscanError
-from .http import session as make_session
+from ..http import describe, is_dns_failure
+from ..http import session as make_session
 from .store import ImportReport, default_db_dir, import_path, writer
 
 DEFAULT_BASE = "https://osv-vulnerabilities.storage.googleapis.com"
-ECOSYSTEMS = ("PyPI", "npm")
+#: what ``pkgscan db update`` fetches by default: every ecosystem OSV publishes advisories for that
+#: pkgscan registers (the CLI's ``--ecosystem`` choices should be exactly these)
+ECOSYSTEMS: tuple[str, ...] = _ecosystems.osv_names()
 
 
 class UpdateError(PkgscanError):
@@ -79,7 +85,10 @@ def _download(http: requests.Session, url: str, dest: Path, etag: str, last_modi
                 return r.headers.get("ETag", ""), r.headers.get("Last-Modified", ""), size
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError,
                 requests.exceptions.Timeout) as exc:
-            last_error = str(exc) or type(exc).__name__
+            if is_dns_failure(exc):
+                raise UpdateError(f"{url}: {describe(exc, url)}") from None
+            last_error = describe(exc, url) if not isinstance(exc, requests.exceptions.ChunkedEncodingError) \
+                else (str(exc) or type(exc).__name__)
             if attempt + 1 < attempts:
                 time.sleep(min(8.0, backoff * 2**attempt))
     raise UpdateError(f"{url}: download failed after {attempts} attempts ({last_error})")
@@ -87,7 +96,10 @@ def _download(http: requests.Session, url: str, dest: Path, etag: str, last_modi
 
 def update(db_dir: str | os.PathLike[str] | None = None, base_url: str = DEFAULT_BASE,
            ecosystems: tuple[str, ...] = ECOSYSTEMS, timeout: float = 120.0,
-           http: requests.Session | None = None, backoff: float = 0.5) -> list[UpdateResult]:
+           http: requests.Session | None = None, backoff: float = 0.5,
+           progress: Callable[[str], None] | None = None) -> list[UpdateResult]:
+    """Fetch and import each ecosystem's export; ``progress`` hears one line per step."""
+    say = progress or (lambda _msg: None)
     db_dir = Path(db_dir) if db_dir else default_db_dir()
     db_dir.mkdir(parents=True, exist_ok=True)
     http = http or make_session()
@@ -100,11 +112,13 @@ def update(db_dir: str | os.PathLike[str] | None = None, base_url: str = DEFAULT
             fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".zip", dir=db_dir)
             os.close(fd)
             try:
+                say(f"{eco}: downloading {url}")
                 got = _download(http, url, Path(tmp), prev[0], prev[1], timeout, backoff=backoff)
                 if got is None:
                     results.append(UpdateResult(eco, "not-modified"))
                     continue
                 etag, last_modified, size = got
+                say(f"{eco}: importing {size} bytes")
                 report = import_path(w, tmp, origin=origin, replace=True)
                 if report.unreadable:  # any member that cannot be read means the download is corrupt
                     bad = dict(report.skipped)

@@ -14,11 +14,9 @@ import base64
 import binascii
 import hashlib
 import json
-import secrets
-import string
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -124,8 +122,7 @@ class CodeSigningConfig:
     policy: str
     description: str | None
     last_modified: str
-    id: str = field(default_factory=lambda: "csc-" + "".join(
-        secrets.choice(string.ascii_lowercase + string.digits) for _ in range(17)))
+    id: str = ""  # LambdaService.create_csc gives it its (emulator-derived) id
 
     @property
     def arn(self) -> str:
@@ -479,7 +476,7 @@ class LambdaService:
             raise ApiError("InvalidParameterValueException",
                            "AllowedPublishers.SigningProfileVersionArns must not be empty", 400)
         c = CodeSigningConfig(account, region, list(allowed), policy, description,
-                              _lambda_ts(self.emu.clock.now()))
+                              _lambda_ts(self.emu.clock.now()), id="csc-" + self.emu.ids.chars("csc", 17))
         with self._lock:
             self.cscs[c.arn] = c
         return c

@@ -113,7 +113,7 @@ class ExpectedFunction:
     runtime_deprecation_date: str | None
     runtime_verdict: str | None  # "deprecated" | "supported" (as of Manifest.as_of)
     expected_status: str  # "scanned" | "not-scanned" | "failed"
-    reason: str | None  # None | "container-image" | "access-denied"
+    reason: str | None  # None | "access-denied"
     code_sha256: str  # base64, = CodeSha256 (image: digest hex)
     code_size: int
     code_variant: str | None  # e.g. "python-function#07", "python-function#03+signed"
@@ -174,8 +174,8 @@ class Manifest:
 
     def scanned_code_hashes(self, include_layers: bool = True, latest_only: bool = False) -> set[str]:
         """Distinct zips a full scan has to download (each exactly once)."""
-        out = {f.code_sha256 for f in self.functions
-               if f.expected_status == "scanned" and (f.is_latest or not latest_only)}
+        out = {f.code_sha256 for f in self.functions  # zips: images are read blob by blob from ECR
+               if f.expected_status == "scanned" and f.package_type == "Zip" and (f.is_latest or not latest_only)}
         if include_layers:
             out |= {l.code_sha256 for l in self.layers if l.expected_status == "scanned"
                     and (l.used_by or not latest_only)}
@@ -446,9 +446,7 @@ class _Builder:
         dep = RUNTIME_DEPRECATION.get(runtime or "")
         if region == self.denied:
             status, reason = "failed", "access-denied"
-        elif image:
-            status, reason = "not-scanned", "container-image"
-        else:
+        else:  # container images are scanned too (pushed to the emulated ECR)
             status, reason = "scanned", None
         ef = ExpectedFunction(
             name=name, region=region, account=self.account, function_arn=base,
@@ -530,7 +528,13 @@ class _Builder:
                 self.expect(region, c3, variant=v3)
 
     def image_function(self, region: str, name: str) -> None:
-        digest = hashlib.sha256(f"{self.account}/{region}/{name}".encode()).hexdigest()
+        # a real image in the emulated ECR (tests/aws_emulator/oci_images.py): the function's code
+        # (python-function.zip) in /var/task over a base layer; pkgscan scans it
+        from .oci_images import layer as oci_layer, image as oci_image, zip_files
+
+        top = oci_image([oci_layer({"var/task/README": b"base layer\n"}),
+                         oci_layer(zip_files(SAMPLES / "python-function.zip", "var/task"))])
+        digest = self.emu.ecr.push(top, f"pkgscan-{name}", region=region).split(":", 1)[1]
         uri = f"{self.account}.dkr.ecr.{region}.amazonaws.com/pkgscan-{name}@sha256:{digest}"
         cfg = self.create(region, name, variant=None, runtime=None, image=uri)
         assert cfg["CodeSha256"] == digest

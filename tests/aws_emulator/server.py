@@ -39,7 +39,7 @@ from .protocol import (
     throttle_error,
 )
 from .signer_api import SignerService
-from .state import API_FAULTS, DOWNLOAD_FAULTS, ApiCall, Clock, Download, Faults, RequestLog
+from .state import API_FAULTS, DOWNLOAD_FAULTS, ApiCall, Clock, Download, Faults, Ids, RequestLog
 
 log = logging.getLogger("aws_emulator")
 
@@ -49,6 +49,48 @@ SECRET_KEY = "emulator-secret-key-not-a-real-one"
 
 _live_accounts: set[str] = set()
 _live_lock = threading.Lock()
+
+_org_ids_pinned = False
+_org_ids_local = threading.local()
+
+
+def org_account_id(management_account: str, email: str) -> str:
+    """The id the emulator gives an account created in ``management_account``'s organization.
+
+    moto draws it at random, so which shard an (account, region) unit hashes to, and so whether a
+    shard has any work, changed from run to run.  Here it is derived from the account's e-mail (unique
+    within an organization): every run of a test sees the same ids.
+    """
+    digest = hashlib.sha256(f"pkgscan-emulator/{management_account}/{email.strip().lower()}".encode()).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 10**12:012d}"
+
+
+def _pin_org_account_ids() -> None:
+    """Make moto's organizations:CreateAccount use :func:`org_account_id` (once per process)."""
+    global _org_ids_pinned
+    with _live_lock:
+        if _org_ids_pinned:
+            return
+        from moto.organizations import models as org_models
+        from moto.organizations import utils as org_utils
+
+        random_id = org_utils.make_random_account_id
+        original_init = org_models.FakeAccount.__init__
+
+        def make_account_id() -> str:
+            return getattr(_org_ids_local, "account_id", None) or random_id()
+
+        def init(self, organization, **kwargs):  # the id is drawn inside __init__, in this thread
+            _org_ids_local.account_id = org_account_id(organization.master_account_id, str(kwargs.get("Email", "")))
+            try:
+                original_init(self, organization, **kwargs)
+            finally:
+                _org_ids_local.account_id = None
+
+        org_utils.make_random_account_id = make_account_id
+        org_models.FakeAccount.__init__ = init
+        _org_ids_pinned = True
+
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
                "proxy-authorization", "proxy-authenticate", "expect", "content-length"}
@@ -72,6 +114,30 @@ def _clear_moto_account(account: str) -> None:
                 accounts.pop(bucket, None)
     except Exception:  # pragma: no cover
         pass
+
+
+def _clear_moto_organization(management_account: str) -> None:
+    """Drop the moto state of the accounts created in ``management_account``'s organization.
+
+    Their ids are derived (:func:`org_account_id`), so a later emulator of the same account creates
+    the same ids again: it must find them empty, as a fresh organization's accounts are.
+    """
+    try:
+        from moto.core.base_backend import backend_lock
+        from moto.organizations.models import organizations_backends
+
+        with backend_lock:
+            backend = dict.get(dict.get(organizations_backends, management_account) or {}, "aws")
+        if backend is None or backend.org is None:
+            return
+        members = {a.id for a in backend.accounts}
+        members.add(org_account_id(management_account, backend.org.master_account_email))  # moto's "master" record
+        members.discard(management_account)
+    except Exception:  # pragma: no cover - moto internals moved: nothing to clear
+        return
+    for account in sorted(members):
+        _clear_moto_account(account)
+        organizations_backends.master_accounts.pop(account, None)
 
 
 class DownloadTarget:
@@ -164,11 +230,16 @@ class Emulator:
         self.account_id = account_id or DEFAULT_ACCOUNT
         self.default_region = default_region
         self.clock = Clock()
+        #: ids of the emulator's own resources (code signing configs, profile versions, signing jobs)
+        self.ids = Ids(lambda: self.account_id)
         self.faults = Faults()
         self.log = RequestLog()
         self.downloads = Downloads(self, url_expires)
         self.signer = SignerService(self)
         self.lambda_ = LambdaService(self)
+        from .ecr_api import EcrService  # container images (tests/aws_emulator/ecr_api.py)
+
+        self.ecr = EcrService(self)
         #: IAM allow-list (fnmatch patterns like "lambda:Get*"); None allows everything.
         self.allowed_actions: set[str] | None = None
         self._moto = None
@@ -200,6 +271,7 @@ class Emulator:
                 raise RuntimeError(f"another live Emulator already uses account {self.account_id}")
             _live_accounts.add(self.account_id)
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        _pin_org_account_ids()
         _clear_moto_account(self.account_id)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
@@ -220,6 +292,7 @@ class Emulator:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        _clear_moto_organization(self.account_id)
         _clear_moto_account(self.account_id)
         with _live_lock:
             _live_accounts.discard(self.account_id)
@@ -453,6 +526,9 @@ class Emulator:
             if info.service == "lambda" and self.lambda_.handles(info.operation):
                 call.handled_by = "emulator"
                 status, rheaders, rbody = self.lambda_.handle(info)
+            elif info.service == "ecr" and self.ecr.handles(info.operation):
+                call.handled_by = "emulator"
+                status, rheaders, rbody = self.ecr.handle(info)
             elif info.service == "signer":
                 call.handled_by = "emulator"
                 status, rheaders, rbody = self.signer.handle(info)

@@ -12,10 +12,8 @@ import base64
 import hashlib
 import io
 import json
-import secrets
 import string
 import threading
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -75,8 +73,7 @@ class SigningProfile:
     platform_id: str
     validity: dict[str, Any]
     created_at: datetime
-    version: str = field(default_factory=lambda: "".join(
-        secrets.choice(string.ascii_letters + string.digits) for _ in range(10)))
+    version: str = ""  # SignerService.put_profile gives every profile version its (emulator-derived) id
     signing_material: dict[str, str] | None = None
     signing_parameters: dict[str, str] | None = None
     overrides: dict[str, Any] | None = None
@@ -85,7 +82,7 @@ class SigningProfile:
     status_reason: str | None = None
     revocation: dict[str, Any] | None = None  # revocationEffectiveFrom / revokedAt / revokedBy (datetimes)
     permissions: list[dict[str, str]] = field(default_factory=list)
-    revision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    revision_id: str = ""
 
     @property
     def arn(self) -> str:
@@ -241,7 +238,9 @@ class SignerService:
         prof = SigningProfile(account, region, name, platform_id,
                               validity or {"value": 135, "type": "MONTHS"}, self._now(),
                               signing_material=signing_material, tags=dict(tags or {}),
-                              signing_parameters=signing_parameters, overrides=overrides)
+                              signing_parameters=signing_parameters, overrides=overrides,
+                              version=self.emu.ids.chars("profile-version", 10, string.ascii_letters + string.digits),
+                              revision_id=self.emu.ids.uuid("profile-revision"))
         with self._lock:
             self.profiles[(account, region, name)] = prof
             self.profile_versions[prof.version_arn] = prof
@@ -260,7 +259,7 @@ class SignerService:
             raise ApiError("ValidationException",
                            f"Signing profile {profile_name} is {prof.status}", 400)
         now = self._now()
-        job_id = str(uuid.uuid4())
+        job_id = self.emu.ids.uuid("signing-job")
         record = {"jobId": job_id, "profileVersionArn": prof.version_arn,
                   "signedAt": now.isoformat(), "platformId": prof.platform_id}
         signed = embed_signature(data, record)
@@ -398,7 +397,7 @@ class SignerService:
                 "statementId": body.get("statementId", ""),
                 "profileVersion": body.get("profileVersion") or prof.version}
         prof.permissions.append(stmt)
-        prof.revision_id = str(uuid.uuid4())
+        prof.revision_id = self.emu.ids.uuid("profile-revision")
         return {"revisionId": prof.revision_id}
 
     def op_ListProfilePermissions(self, info):
@@ -410,7 +409,7 @@ class SignerService:
         prof = self.get_profile(info.account, info.region, info.path_params["profileName"])
         sid = info.path_params["statementId"]
         prof.permissions = [p for p in prof.permissions if p.get("statementId") != sid]
-        prof.revision_id = str(uuid.uuid4())
+        prof.revision_id = self.emu.ids.uuid("profile-revision")
         return {"revisionId": prof.revision_id}
 
     def op_StartSigningJob(self, info):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import string
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 
 class Clock:
@@ -28,6 +31,33 @@ class Clock:
 
     def set_offset(self, delta: float | timedelta) -> None:
         self.offset = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
+
+
+class Ids:
+    """Resource ids that look like AWS's but are the same on every run: the n-th id of a kind in an
+    account is derived from (account, kind, n), never drawn at random."""
+
+    def __init__(self, account: Callable[[], str]):
+        self._account = account
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def _digest(self, kind: str) -> bytes:
+        with self._lock:
+            self._counts[kind] += 1
+            n = self._counts[kind]
+        return hashlib.sha256(f"{self._account()}/{kind}/{n}".encode()).digest()
+
+    def uuid(self, kind: str) -> str:
+        return str(uuid.UUID(bytes=self._digest(kind)[:16], version=4))
+
+    def chars(self, kind: str, length: int, alphabet: str = string.ascii_lowercase + string.digits) -> str:
+        number = int.from_bytes(self._digest(kind), "big")
+        out = []
+        for _ in range(length):
+            number, i = divmod(number, len(alphabet))
+            out.append(alphabet[i])
+        return "".join(out)
 
 
 # ------------------------------------------------------------------------------ faults

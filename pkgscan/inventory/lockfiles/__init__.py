@@ -1,7 +1,10 @@
 """Lockfile parsers: each module exposes ``parse(data: bytes, path: str) -> LockfileParse``.
 
 Parsers are pure functions of the bytes.  For a file that cannot be parsed at all they raise
-:class:`LockfileError` and nothing else; bad entries are skipped with a warning.
+:class:`LockfileError` and nothing else (:func:`guarded`); bad entries are skipped with a warning,
+at most :data:`MAX_WARNINGS` of them per file (:class:`Warnings`, :func:`result`), the rest counted.
+Text is decoded by :func:`decode_text` (BOMs honoured, bad bytes replaced); names are normalized
+by :mod:`pkgscan.ecosystems`.  Helpers shared by the Python lock formats are in :mod:`.toml_common`.
 """
 from __future__ import annotations
 
@@ -9,8 +12,10 @@ import bisect
 import functools
 import json
 import re
+from typing import Any, Callable, Iterable, Sequence
 
 from ...model import LockedPackage, LockfileParse
+from ..base import decode_text  # noqa: F401  (re-exported: the one bytes-to-text decoder)
 
 #: warnings kept per file; the rest are counted in one last warning
 MAX_WARNINGS = 50
@@ -20,19 +25,15 @@ class LockfileError(ValueError):
     """The lockfile as a whole cannot be parsed."""
 
 
-def decode(data: bytes) -> str:
-    """Bytes to text: UTF-8 with replacement characters, without a leading BOM."""
-    text = bytes(data).decode("utf-8", errors="replace")
-    return text[1:] if text.startswith("\ufeff") else text
-
-
 def guarded(parse):
-    """Make a ``parse(data, path)`` raise only LockfileError, whatever the input does to it."""
+    """Make a ``parse(data, path, ...)`` raise only LockfileError, whatever the input does to it."""
 
     @functools.wraps(parse)
-    def wrapper(data: bytes, path: str):
+    def wrapper(data: bytes, path: str, *args, **kwargs) -> LockfileParse:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise LockfileError(f"{path}: expected bytes")
         try:
-            return parse(data, path)
+            return parse(bytes(data), path, *args, **kwargs)
         except LockfileError:
             raise
         except RecursionError:
@@ -41,6 +42,73 @@ def guarded(parse):
             raise LockfileError(f"{path}: cannot parse ({type(exc).__name__}: {exc})") from exc
 
     return wrapper
+
+
+def capped(warnings: Sequence[str], dropped: int = 0) -> tuple[str, ...]:
+    """At most MAX_WARNINGS warnings, plus one that counts the rest (``dropped`` already left out)."""
+    dropped += max(0, len(warnings) - MAX_WARNINGS)
+    kept = tuple(warnings[:MAX_WARNINGS])
+    return kept + (f"{dropped} more warnings not shown",) if dropped else kept
+
+
+class Warnings(list):
+    """A list of warnings that stops growing at MAX_WARNINGS; ``final()`` adds a count of the rest."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def add(self, msg: str) -> None:
+        if len(self) < MAX_WARNINGS:
+            self.append(msg)
+        else:
+            self.dropped += 1
+
+    def final(self) -> tuple[str, ...]:
+        return capped(self, self.dropped)
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters (and "...") for a warning."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def describe(value: Any) -> str:
+    """A short, safe rendering of a hostile value for a warning."""
+    return shorten(repr(value))
+
+
+def valid_name(name: Any) -> bool:
+    """A usable package name of a Python lockfile entry (the format's own syntax is checked by its parser)."""
+    return isinstance(name, str) and bool(name.strip()) and len(name) <= 512 and "\n" not in name
+
+
+def json_object(text: str, path: str, kind: str) -> dict:
+    """The JSON object a JSON lockfile holds; LockfileError when it is not JSON or not an object."""
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise LockfileError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise LockfileError(f"{path}: not a {kind} (top level is {type(doc).__name__}, not an object)")
+    return doc
+
+
+def reachable(starts: Iterable[str], successors: Callable[[str], Iterable[str] | None]) -> set[str] | None:
+    """The keys reachable from ``starts`` (themselves included) through ``successors(key)``; None as
+    soon as ``successors`` returns None (its work budget is spent).  Each key is expanded once."""
+    seen: set[str] = set()
+    todo = list(starts)
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        nxt = successors(key)
+        if nxt is None:
+            return None
+        todo.extend(k for k in nxt if k not in seen)
+    return seen
 
 
 _GIT_PREFIXES = ("git+", "git:", "git@", "ssh:", "github:", "gitlab:", "bitbucket:", "gist:")
@@ -70,10 +138,7 @@ def url_source(spec: str) -> str:
 
 def result(packages: list[LockedPackage], warnings: list[str]) -> LockfileParse:
     """The LockfileParse for a file, with at most MAX_WARNINGS warnings (plus a count of the rest)."""
-    if len(warnings) > MAX_WARNINGS:
-        extra = len(warnings) - MAX_WARNINGS
-        warnings = warnings[:MAX_WARNINGS] + [f"... and {extra} more warnings"]
-    return LockfileParse(packages=tuple(packages), warnings=tuple(warnings))
+    return LockfileParse(packages=tuple(packages), warnings=capped(warnings))
 
 
 class KeyLines:

@@ -14,11 +14,11 @@ further elements (registry URL, an info object with dependencies, integrity, ...
 """
 from __future__ import annotations
 
-import json
 import re
 
+from ...ecosystems import valid_npm_name
 from ...model import NPM, LockedPackage, LockfileParse
-from . import KeyLines, LockfileError, decode, guarded, result, url_source
+from . import KeyLines, decode_text, guarded, json_object, reachable, result, url_source
 
 # strings are kept, comments dropped, commas before a closing bracket dropped
 _JSONC = re.compile(
@@ -63,8 +63,25 @@ def _info(tup: list) -> dict:
 
 def _groups(workspaces: dict, packages: dict, path: str, warnings: list[str]) -> dict[str, set[str]]:
     """{'prod'|'optional'|'dev': keys reachable from the workspaces' dependency groups}."""
-    reach: dict[str, set[str]] = {"prod": set(), "optional": set(), "dev": set()}
-    budget = _WORK_BUDGET
+    budget = [_WORK_BUDGET]
+
+    def successors(key: str) -> list[str] | None:
+        tup = packages.get(key)
+        if not isinstance(tup, list):
+            return []
+        info = _info(tup)
+        out: list[str] = []
+        for field in _DEP_FIELDS:
+            deps = info.get(field)
+            if not isinstance(deps, dict):
+                continue
+            budget[0] -= len(deps)
+            if budget[0] < 0:
+                return None
+            out.extend(k for k in (_resolve(key, d, packages) for d in deps if isinstance(d, str)) if k)
+        return out
+
+    reach: dict[str, set[str]] = {}
     for group in ("prod", "optional", "dev"):
         todo: list[str] = []
         for ws in workspaces.values():
@@ -74,29 +91,11 @@ def _groups(workspaces: dict, packages: dict, path: str, warnings: list[str]) ->
                 deps = ws.get(field)
                 if g == group and isinstance(deps, dict):
                     todo.extend(k for k in (_resolve("", d, packages) for d in deps if isinstance(d, str)) if k)
-        seen = reach[group]
-        while todo:
-            key = todo.pop()
-            if key in seen:
-                continue
-            seen.add(key)
-            tup = packages.get(key)
-            if not isinstance(tup, list):
-                continue
-            info = _info(tup)
-            for field in _DEP_FIELDS:
-                deps = info.get(field)
-                if not isinstance(deps, dict):
-                    continue
-                budget -= len(deps)
-                if budget < 0:
-                    warnings.append(f"{path}: dependency graph too large; dev/optional flags are incomplete")
-                    return {"prod": set(), "optional": set(), "dev": set()}
-                for d in deps:
-                    if isinstance(d, str):
-                        k = _resolve(key, d, packages)
-                        if k and k not in seen:
-                            todo.append(k)
+        found = reachable(todo, successors)
+        if found is None:
+            warnings.append(f"{path}: dependency graph too large; dev/optional flags are incomplete")
+            return {"prod": set(), "optional": set(), "dev": set()}
+        reach[group] = found
     return reach
 
 
@@ -125,23 +124,10 @@ def _workspace_version(workspaces: dict, ws_path: str, name: str) -> str:
     return v if isinstance(v, str) else ""
 
 
-def _valid_name(name: str) -> bool:
-    if not name or name.startswith("/") or name.endswith("/"):
-        return False
-    if name.startswith("@"):
-        return name.count("/") == 1 and len(name) > 3
-    return "/" not in name
-
-
 @guarded
 def parse(data: bytes, path: str) -> LockfileParse:
-    text = decode(data)
-    try:
-        doc = json.loads(_strip_jsonc(text))
-    except ValueError as exc:
-        raise LockfileError(f"{path}: not valid JSON/JSONC: {exc}") from None
-    if not isinstance(doc, dict):
-        raise LockfileError(f"{path}: not a bun.lock (top level is {type(doc).__name__}, not an object)")
+    text = decode_text(data)
+    doc = json_object(_strip_jsonc(text), path, "bun.lock")
     warnings: list[str] = []
     version = doc.get("lockfileVersion")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
@@ -170,7 +156,7 @@ def parse(data: bytes, path: str) -> LockfileParse:
             warnings.append(f"{path}: could not extract {key!r}: no version in {ident!r}; skipped")
             continue
         name, spec = ident[:at], ident[at + 1:]
-        if not _valid_name(name):
+        if not valid_npm_name(name):
             warnings.append(f"{path}: could not extract {key!r}: invalid package name {name!r}; skipped")
             continue
         if spec.startswith("root:"):

@@ -17,10 +17,10 @@ lockfile ``node_modules/.package-lock.json``.
 from __future__ import annotations
 
 import fnmatch
-import json
 
+from ...ecosystems import valid_npm_name
 from ...model import NPM, LockedPackage, LockfileParse
-from . import KeyLines, LockfileError, decode, guarded, result, url_source
+from . import KeyLines, decode_text, guarded, json_object, result, url_source
 
 _DEP_FIELDS = ("dependencies", "optionalDependencies", "peerDependencies")
 _NM = "node_modules/"
@@ -28,13 +28,8 @@ _NM = "node_modules/"
 
 @guarded
 def parse(data: bytes, path: str) -> LockfileParse:
-    text = decode(data)
-    try:
-        doc = json.loads(text)
-    except ValueError as exc:
-        raise LockfileError(f"{path}: not valid JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise LockfileError(f"{path}: not a package-lock (top level is {type(doc).__name__}, not an object)")
+    text = decode_text(data)
+    doc = json_object(text, path, "package-lock")
     lines = KeyLines(text, "{")
     warnings: list[str] = []
     packages = doc.get("packages")
@@ -64,14 +59,6 @@ def _dep_names(entry: dict) -> tuple[str, ...]:
         if isinstance(deps, dict):
             names.update(k for k in deps if k)
     return tuple(sorted(names))
-
-
-def _valid_name(name: str) -> bool:
-    if not name or name.startswith("/") or name.endswith("/"):
-        return False
-    if name.startswith("@"):
-        return name.count("/") == 1 and len(name) > 3
-    return "/" not in name
 
 
 def _alias(spec: str) -> tuple[str, str] | None:
@@ -142,7 +129,7 @@ def _parse_packages(packages: dict, lines: KeyLines, path: str, warnings: list[s
         if key_name is None and key in link_targets:
             continue  # a workspace / linked folder, reported via its link
         own_name = entry.get("name")
-        if not isinstance(own_name, str) or not _valid_name(own_name):
+        if not isinstance(own_name, str) or not valid_npm_name(own_name):
             if own_name is not None:
                 warnings.append(f"{path}: packages[{key!r}]: ignoring invalid 'name' {own_name!r}")
             own_name = None
@@ -159,7 +146,7 @@ def _parse_packages(packages: dict, lines: KeyLines, path: str, warnings: list[s
             source = "link"
             line = lines.first(_norm_target(resolved)) or line
             tname = target.get("name")
-            if isinstance(tname, str) and _valid_name(tname):
+            if isinstance(tname, str) and valid_npm_name(tname):
                 own_name = tname
 
         if key_name is None:  # a folder outside node_modules: workspace member or file: directory
@@ -170,7 +157,7 @@ def _parse_packages(packages: dict, lines: KeyLines, path: str, warnings: list[s
                 source = "file"
         else:
             name = own_name or key_name
-        if not _valid_name(name):
+        if not valid_npm_name(name):
             warnings.append(f"{path}: packages[{key!r}]: cannot tell the package name; skipped")
             continue
 
@@ -242,7 +229,7 @@ def _parse_v1(deps: dict, lines: KeyLines, path: str, warnings: list[str]) -> li
             stack.append((install_path + "/", iter(children.items()), dev, optional))
         elif children is not None and not isinstance(children, dict):
             warnings.append(f"{path}: {install_path}: 'dependencies' is not an object; ignored")
-        if not _valid_name(key):
+        if not valid_npm_name(key):
             warnings.append(f"{path}: {install_path}: invalid package name; skipped")
             continue
         raw = entry.get("version", "")

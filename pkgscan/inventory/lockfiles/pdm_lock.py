@@ -14,17 +14,8 @@ from __future__ import annotations
 import re
 
 from ...model import PYPI, LockedPackage, LockfileParse
-from . import LockfileError
-from .poetry_lock import (
-    Warnings,
-    describe,
-    guarded,
-    load_toml,
-    locked_dependencies,
-    merge_duplicates,
-    package_tables,
-    safe_canonical,
-)
+from . import LockfileError, Warnings, describe, guarded
+from .toml_common import load_toml, locked_dependencies, merge_duplicates, package_tables, safe_canonical
 
 __all__ = ["parse", "LockfileError"]
 

@@ -13,15 +13,8 @@ import json
 import re
 
 from ...model import PYPI, LockedPackage, LockfileParse
-from . import LockfileError
-from .poetry_lock import (
-    Warnings,
-    decode_text,
-    describe,
-    guarded,
-    merge_duplicates,
-    valid_name,
-)
+from . import LockfileError, Warnings, decode_text, describe, guarded, json_object, valid_name
+from .toml_common import merge_duplicates
 
 __all__ = ["parse", "LockfileError"]
 
@@ -96,12 +89,7 @@ def parse(data: bytes, path: str) -> LockfileParse:
     text = decode_text(data)
     if not text.strip():
         return LockfileParse(warnings=(f"{path}: empty file",))
-    try:
-        doc = json.loads(text)
-    except ValueError as exc:
-        raise LockfileError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict):
-        raise LockfileError(f"{path}: not a JSON object")
+    doc = json_object(text, path, "Pipfile.lock")
     warnings = Warnings()
     lines = _key_lines(text)
     packages: list[LockedPackage] = []

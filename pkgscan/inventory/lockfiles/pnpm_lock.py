@@ -21,8 +21,9 @@ import re
 
 import yaml
 
+from ...ecosystems import valid_npm_name
 from ...model import NPM, LockedPackage, LockfileParse
-from . import LockfileError, decode, guarded, result, url_source
+from . import LockfileError, decode_text, guarded, reachable, result, url_source
 
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KEEP_TAGS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
@@ -115,11 +116,8 @@ def _is_version(v: str) -> bool:
 
 
 def _valid_name(name: str) -> bool:
-    if not name or name.startswith("/") or name.endswith("/") or ":" in name:
-        return False
-    if name.startswith("@"):
-        return name.count("/") == 1 and len(name) > 3
-    return "/" not in name
+    """An npm name; a ':' means the key is a protocol specifier (``link:``, ``file:``), not a name."""
+    return ":" not in name and valid_npm_name(name)
 
 
 def _drop_host(name: str) -> str:
@@ -245,7 +243,21 @@ def _resolve(name: str, ref: str, nodes: dict) -> str | None:
 
 def _dev_nodes(doc: dict, nodes: dict, budget: _Budget) -> set[str]:
     """Keys of ``nodes`` reachable from dev roots but not from production roots."""
-    reach: dict[bool, set[str]] = {False: set(), True: set()}
+
+    def successors(key: str) -> list[str] | None:
+        node = nodes.get(key)
+        if not isinstance(node, dict):
+            return []
+        out: list[str] = []
+        for field in ("dependencies", "optionalDependencies"):
+            deps = node.get(field)
+            if isinstance(deps, dict):
+                if not budget.spend(len(deps)):
+                    return None
+                out.extend(k for k in (_resolve(n, _ref(v), nodes) for n, v in deps.items() if isinstance(n, str)) if k)
+        return out
+
+    reach: dict[bool, set[str]] = {}
     for is_dev in (False, True):
         todo = []
         for deps, dev in _importer_roots(doc):
@@ -253,25 +265,10 @@ def _dev_nodes(doc: dict, nodes: dict, budget: _Budget) -> set[str]:
                 if not budget.spend(len(deps)):
                     return set()
                 todo.extend(k for k in (_resolve(n, _ref(v), nodes) for n, v in deps.items() if isinstance(n, str)) if k)
-        seen = reach[is_dev]
-        while todo:
-            key = todo.pop()
-            if key in seen:
-                continue
-            seen.add(key)
-            node = nodes.get(key)
-            if not isinstance(node, dict):
-                continue
-            for field in ("dependencies", "optionalDependencies"):
-                deps = node.get(field)
-                if isinstance(deps, dict):
-                    if not budget.spend(len(deps)):
-                        return set()
-                    for n, v in deps.items():
-                        if isinstance(n, str):
-                            k = _resolve(n, _ref(v), nodes)
-                            if k and k not in seen:
-                                todo.append(k)
+        found = reachable(todo, successors)
+        if found is None:
+            return set()
+        reach[is_dev] = found
     return reach[True] - reach[False]
 
 
@@ -379,7 +376,7 @@ def _load_all(text: str, path: str) -> list[object]:
 
 @guarded
 def parse(data: bytes, path: str) -> LockfileParse:
-    text = decode(data)
+    text = decode_text(data)
     docs = _load_all(text, path)
     warnings: list[str] = []
     out: list[LockedPackage] = []

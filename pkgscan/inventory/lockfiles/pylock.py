@@ -12,17 +12,8 @@ different environments) are merged.
 from __future__ import annotations
 
 from ...model import PYPI, LockedPackage, LockfileParse
-from . import LockfileError
-from .poetry_lock import (
-    Warnings,
-    describe,
-    guarded,
-    load_toml,
-    locked_dependencies,
-    merge_duplicates,
-    package_tables,
-    safe_canonical,
-)
+from . import LockfileError, Warnings, describe, guarded
+from .toml_common import load_toml, locked_dependencies, merge_duplicates, package_tables, safe_canonical
 
 __all__ = ["parse", "LockfileError"]
 

@@ -28,12 +28,19 @@ import posixpath
 import re
 from typing import Callable, Optional
 
-from packaging.specifiers import InvalidSpecifier, Specifier
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
-
+from ... import ecosystems
 from ...model import PYPI, LockedPackage, LockfileParse
-from . import LockfileError
+from . import MAX_WARNINGS, LockfileError, Warnings, decode_text, guarded, shorten  # noqa: F401  (re-exported)
+from .requirements_lines import (
+    MAX_LINE_CHARS,
+    Skip,
+    break_args_options,
+    logical_lines,
+    parse_requirement,
+    redact,
+    split_option,
+    strip_comment,
+)
 
 __all__ = ["parse", "decode_text", "LockfileError"]
 
@@ -43,19 +50,6 @@ ReadInclude = Callable[[str], Optional[bytes]]
 MAX_INCLUDE_DEPTH = 8
 #: how many distinct files one parse may pull in through ``-r`` / ``-c``
 MAX_INCLUDED_FILES = 64
-#: a logical (joined) line longer than this is skipped
-MAX_LINE_CHARS = 64 * 1024
-#: a longer package name is not a name
-MAX_NAME_CHARS = 512
-#: stop collecting warnings after this many (one summary line is added)
-MAX_WARNINGS = 200
-
-_NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-_CLAUSE_RE = re.compile(r"\s*(===|==|!=|~=|<=|>=|<|>)\s*([^\s,;]*)\s*")
-_ARCHIVE_EXTS = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
-_EGG_RE = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
-_USERINFO_RE = re.compile(r"(?<=://)[^/@\s]*@")
-
 # options a requirements file may carry on their own line (pip's SUPPORTED_OPTIONS)
 _FILE_OPTIONS_WITH_ARG = {
     "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-binary",
@@ -65,17 +59,10 @@ _FILE_OPTIONS_FLAG = {"--no-index", "--prefer-binary", "--require-hashes", "--pr
 _INDEX_OPTIONS = {"-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host"}
 
 
-def decode_text(data: bytes) -> str:
-    """Bytes to text: UTF-8 (BOM stripped) or UTF-16/32 with BOM; bad bytes are replaced."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return data.decode("utf-32", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    return data.decode("utf-8", errors="replace")
+_canonical = ecosystems.get(PYPI).normalize
 
 
+@guarded
 def parse(data: bytes, path: str, read_include: ReadInclude | None = None) -> LockfileParse:
     """Parse one requirements file.
 
@@ -83,19 +70,12 @@ def parse(data: bytes, path: str, read_include: ReadInclude | None = None) -> Lo
     to the directory of ``path`` (it may start with ``../``); it returns the bytes or ``None`` when
     the file does not exist or may not be read.  Without it, includes are reported, not followed.
     """
-    if not isinstance(data, (bytes, bytearray)):
-        raise LockfileError(f"{path}: expected bytes")
     full = str(path).replace("\\", "/")
     state = _State(read_include, posixpath.dirname(full))
     top = posixpath.basename(full) or "requirements.txt"
     state.visited.add(state.identity(top))
-    try:
-        state.parse_file(bytes(data), top, depth=0, top_line=0, constraint=False)
-        return state.result()
-    except RecursionError:
-        raise LockfileError(f"{path}: nesting too deep") from None
-    except Exception as exc:  # an input shape nobody foresaw: never let it escape raw
-        raise LockfileError(f"{path}: cannot parse ({type(exc).__name__}: {exc})") from exc
+    state.parse_file(data, top, depth=0, top_line=0, constraint=False)
+    return state.result()
 
 
 class _State:
@@ -105,8 +85,7 @@ class _State:
         self.visited: set[str] = set()
         self.packages: list[LockedPackage] = []
         self.constraints: dict[str, str] = {}  # canonical name -> pinned version
-        self.warnings: list[str] = []
-        self.dropped_warnings = 0
+        self.warnings = Warnings()
 
     def identity(self, rel: str) -> str:
         """A file's identity for cycle detection: its normalized path including the top directory,
@@ -116,10 +95,7 @@ class _State:
     # -- results ---------------------------------------------------------------------------------
 
     def warn(self, msg: str) -> None:
-        if len(self.warnings) < MAX_WARNINGS:
-            self.warnings.append(msg)
-        else:
-            self.dropped_warnings += 1
+        self.warnings.add(msg)
 
     def result(self) -> LockfileParse:
         pins: set[str] = set()
@@ -127,7 +103,7 @@ class _State:
         seen: set[tuple[str, str, str]] = set()
         resolved: list[LockedPackage] = []
         for p in self.packages:
-            key = canonicalize_name(p.name)
+            key = _canonical(p.name)
             if not p.version and p.source == "registry" and key in self.constraints:
                 p = LockedPackage(
                     name=p.name, version=self.constraints[key], ecosystem=PYPI, source=p.source,
@@ -137,7 +113,7 @@ class _State:
             if p.version:
                 pins.add(key)
         for p in resolved:
-            key = canonicalize_name(p.name)
+            key = _canonical(p.name)
             # a bare name is subsumed by an exact pin of the same name elsewhere in the file set
             if not p.version and p.source == "registry" and key in pins:
                 continue
@@ -146,34 +122,31 @@ class _State:
                 continue
             seen.add(ident)
             out.append(p)
-        warnings = list(self.warnings)
-        if self.dropped_warnings:
-            warnings.append(f"{self.dropped_warnings} more warnings not shown")
-        return LockfileParse(packages=tuple(out), warnings=tuple(warnings))
+        return LockfileParse(packages=tuple(out), warnings=self.warnings.final())
 
     # -- files -----------------------------------------------------------------------------------
 
     def parse_file(self, data: bytes, rel: str, depth: int, top_line: int, constraint: bool) -> None:
         text = decode_text(data)
         where = rel
-        for lineno, line, size in _logical_lines(text):
+        for lineno, line, size in logical_lines(text):
             # packages from an included file are reported at the line of the top-level -r
             report_line = top_line or lineno
             if size > MAX_LINE_CHARS:
                 self.warn(f"{where}:{lineno}: line of {size} characters skipped")
                 continue
-            line = _strip_comment(line).strip()
+            line = strip_comment(line).strip()
             if not line:
                 continue
             if line.startswith("-"):
                 self.option_line(line, rel, lineno, depth, report_line, constraint)
                 continue
-            req, _options = _break_args_options(line)
+            req, _options = break_args_options(line)
             self.requirement(req, where, lineno, report_line, constraint, editable=False)
 
     def option_line(self, line: str, rel: str, lineno: int, depth: int, report_line: int,
                     constraint: bool) -> None:
-        opt, arg = _split_option(line)
+        opt, arg = split_option(line)
         where = f"{rel}:{lineno}"
         if opt in ("-r", "--requirement", "--requirements", "-c", "--constraint"):
             is_constraint = constraint or opt in ("-c", "--constraint")
@@ -185,9 +158,9 @@ class _State:
             self.requirement(arg, rel, lineno, report_line, constraint, editable=True)
         elif opt in _FILE_OPTIONS_WITH_ARG or opt in _FILE_OPTIONS_FLAG:
             if opt in _INDEX_OPTIONS and arg:
-                self.warn(f"{where}: {opt} {_short(_redact(arg))} (packages may come from a non-default index)")
+                self.warn(f"{where}: {opt} {shorten(redact(arg))} (packages may come from a non-default index)")
         else:
-            self.warn(f"{where}: unsupported option {_short(opt)!r} ignored")
+            self.warn(f"{where}: unsupported option {shorten(opt)!r} ignored")
 
     def include(self, target: str, rel: str, where: str, depth: int, report_line: int,
                 constraint: bool) -> None:
@@ -199,29 +172,29 @@ class _State:
             self.warn(f"{where}: {kind} file name of {len(target)} characters; not followed")
             return
         if "://" in target or target.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", target):
-            self.warn(f"{where}: {kind} file {_short(_redact(target))!r} is not a relative path; not followed")
+            self.warn(f"{where}: {kind} file {shorten(redact(target))!r} is not a relative path; not followed")
             return
         target_rel = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target.replace("\\", "/")))
         ident = self.identity(target_rel)
         if ident in self.visited:
             return  # cycle or already included: each file is read once
         if self.read_include is None:
-            self.warn(f"{where}: {kind} file {_short(target)!r} not followed")
+            self.warn(f"{where}: {kind} file {shorten(target)!r} not followed")
             return
         if depth + 1 > MAX_INCLUDE_DEPTH:
-            self.warn(f"{where}: {kind} file {_short(target)!r} not followed (nesting deeper than {MAX_INCLUDE_DEPTH})")
+            self.warn(f"{where}: {kind} file {shorten(target)!r} not followed (nesting deeper than {MAX_INCLUDE_DEPTH})")
             return
         if len(self.visited) > MAX_INCLUDED_FILES:
-            self.warn(f"{where}: {kind} file {_short(target)!r} not followed (more than {MAX_INCLUDED_FILES} files)")
+            self.warn(f"{where}: {kind} file {shorten(target)!r} not followed (more than {MAX_INCLUDED_FILES} files)")
             return
         self.visited.add(ident)
         try:
             content = self.read_include(target_rel)
         except Exception as exc:  # the callback is the caller's; never let it break the parse
-            self.warn(f"{where}: {kind} file {_short(target)!r} could not be read: {type(exc).__name__}")
+            self.warn(f"{where}: {kind} file {shorten(target)!r} could not be read: {type(exc).__name__}")
             return
         if content is None:
-            self.warn(f"{where}: {kind} file {_short(target)!r} not found")
+            self.warn(f"{where}: {kind} file {shorten(target)!r} not found")
             return
         self.parse_file(content, target_rel, depth + 1, report_line, constraint)
 
@@ -231,13 +204,13 @@ class _State:
                     editable: bool) -> None:
         where = f"{rel}:{lineno}"
         try:
-            pkg = _parse_requirement(text, editable)
-        except _Skip as exc:
-            self.warn(f"{where}: {exc} ({_short(text)!r}); skipped")
+            pkg = parse_requirement(text, editable)
+        except Skip as exc:
+            self.warn(f"{where}: {exc} ({shorten(text)!r}); skipped")
             return
         if constraint:
             if pkg.version and pkg.source == "registry":
-                self.constraints.setdefault(canonicalize_name(pkg.name), pkg.version)
+                self.constraints.setdefault(_canonical(pkg.name), pkg.version)
             return
         self.packages.append(
             LockedPackage(name=pkg.name, version=pkg.version, ecosystem=PYPI, source=pkg.source,
@@ -245,248 +218,3 @@ class _State:
         )
 
 
-class _Skip(Exception):
-    pass
-
-
-class _Req:
-    __slots__ = ("name", "version", "source")
-
-    def __init__(self, name: str, version: str, source: str):
-        self.name, self.version, self.source = name, version, source
-
-
-def _logical_lines(text: str):
-    """pip's join_lines: yield (first physical line number, joined line, joined length).
-
-    A joined line longer than MAX_LINE_CHARS is not built: its text is cut short, and the caller
-    skips it by its length.
-    """
-    buf: list[str] = []
-    start = 0
-    size = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        is_comment = line.lstrip().startswith("#")
-        if not line.endswith("\\") or is_comment:
-            if is_comment:
-                line = " " + line  # so the comment is still stripped after joining
-            if buf or size:
-                size += len(line)
-                if size <= MAX_LINE_CHARS:
-                    buf.append(line)
-                yield start, "".join(buf), size
-                buf, size = [], 0
-            else:
-                yield number, line, len(line)
-        else:
-            if not buf and not size:
-                start = number
-            size += len(line)
-            if size <= MAX_LINE_CHARS:
-                buf.append(line.strip("\\"))
-    if buf or size:
-        yield start, "".join(buf), size
-
-
-def _break_args_options(line: str) -> tuple[str, str]:
-    """pip: the first space-separated token starting with '-' begins the options."""
-    tokens = line.split(" ")
-    for i, token in enumerate(tokens):
-        if token.startswith("-"):
-            return " ".join(tokens[:i]), " ".join(tokens[i:])
-    return line, ""
-
-
-def _split_option(line: str) -> tuple[str, str]:
-    """'-r file', '-rfile', '--requirement=file', '--requirement file' -> (option, argument)."""
-    head, _, rest = line.partition(" ")
-    rest = rest.strip()
-    if head.startswith("--"):
-        if "=" in head:
-            opt, _, arg = head.partition("=")
-            return opt, (arg + (" " + rest if rest else "")).strip()
-        return head, rest
-    # short option: "-r" or "-rfile"
-    if len(head) > 2:
-        return head[:2], (head[2:] + (" " + rest if rest else "")).strip()
-    return head, rest
-
-
-def _strip_comment(line: str) -> str:
-    """pip's ``(^|\\s+)#.*$``: a '#' at the start or after whitespace begins a comment."""
-    i = line.find("#")
-    while i != -1:
-        if i == 0 or line[i - 1].isspace():
-            return line[:i]
-        i = line.find("#", i + 1)
-    return line
-
-
-def _cut_marker(location: str) -> str:
-    """'url ; marker' / 'url; marker' -> 'url' (a ';' inside a URL without spaces is kept)."""
-    i = location.find(";")
-    while i != -1:
-        before = location[i - 1] if i else ""
-        after = location[i + 1] if i + 1 < len(location) else ""
-        if before.isspace() or after.isspace() or not after:
-            return location[:i].strip()
-        i = location.find(";", i + 1)
-    return location.strip()
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
-def _redact(url: str) -> str:
-    return _USERINFO_RE.sub("***@", url)
-
-
-def _is_url(text: str) -> bool:
-    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text)) or text.startswith("file:")
-
-
-def _source_of_url(url: str) -> str:
-    low = url.lower()
-    if low.startswith("git+") or low.startswith("git://"):
-        return "git"
-    if low.startswith("file:"):
-        return "file" if _archive_name(low) else "directory"
-    return "url"
-
-
-def _archive_name(location: str) -> str:
-    """The file name at the end of a path or URL if it is a wheel or sdist archive, else ''."""
-    base = location.split("#", 1)[0].split("?", 1)[0].rstrip("/")
-    base = base.replace("\\", "/").rsplit("/", 1)[-1]
-    low = base.lower()
-    if low.endswith(".whl") or low.endswith(_ARCHIVE_EXTS):
-        return base
-    return ""
-
-
-def _valid_version(v: str) -> bool:
-    try:
-        Version(v)
-    except InvalidVersion:
-        return False
-    return True
-
-
-def _name_version_from_archive(base: str) -> tuple[str, str]:
-    """('numpy', '1.9.2') from 'numpy-1.9.2-cp34-none-win32.whl' or 'foo-1.0.tar.gz'."""
-    low = base.lower()
-    if low.endswith(".whl"):
-        # {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl
-        parts = base[:-4].split("-")
-        if len(parts) in (5, 6) and _NAME_RE.fullmatch(parts[0]) and _valid_version(parts[1]):
-            return parts[0], parts[1]
-        return "", ""
-    for ext in _ARCHIVE_EXTS:
-        if low.endswith(ext) and not low.endswith(".whl"):
-            stem = base[: -len(ext)]
-            name, sep, version = stem.rpartition("-")
-            if sep and _NAME_RE.fullmatch(name) and _valid_version(version):
-                return name, version
-    return "", ""
-
-
-def _parse_location(text: str, editable: bool) -> _Req:
-    """A bare path or URL (optionally with #egg=name) as pip accepts it."""
-    location = text.strip()
-    location = _cut_marker(location)
-    is_url = _is_url(location)
-    if is_url:
-        source = _source_of_url(location)
-    else:
-        source = "file" if _archive_name(location) else "directory"
-    if editable:
-        source = "editable" if not is_url or source == "directory" else source
-    name = version = ""
-    archive = _archive_name(location)
-    if archive:
-        name, version = _name_version_from_archive(archive)
-    egg = _EGG_RE.search(location)
-    if egg and not name:
-        name = egg.group(1).split("[", 1)[0]
-        # "#egg=name-1.0" is an old spelling of a pin
-        if "-" in name:
-            base, _, ver = name.rpartition("-")
-            if _NAME_RE.fullmatch(base) and _valid_version(ver):
-                name, version = base, ver
-    if not name or len(name) > MAX_NAME_CHARS or not _NAME_RE.fullmatch(name):
-        raise _Skip("no package name can be derived from the path or URL")
-    return _Req(name, version, source)
-
-
-def _parse_requirement(text: str, editable: bool) -> _Req:
-    text = text.strip()
-    if not text:
-        raise _Skip("empty requirement")
-    if editable or _is_url(text):
-        return _parse_location(text, editable)
-    # pip: something that looks like a path (before any '@' or ';') is a local file or directory
-    head = re.split(r"[;@]", text, maxsplit=1)[0]
-    if head.startswith((".", "/", "~")) or "/" in head or "\\" in head or (
-        "@" not in text and _archive_name(head.strip())
-    ):
-        return _parse_location(text, editable)
-    m = _NAME_RE.match(text)
-    if not m:
-        raise _Skip("not a requirement")
-    name = m.group(0)
-    if len(name) > MAX_NAME_CHARS:
-        raise _Skip("name too long")
-    rest = text[m.end():]
-    # extras
-    stripped = rest.lstrip()
-    if stripped.startswith("["):
-        close = stripped.find("]")
-        if close < 0:
-            raise _Skip("unterminated extras")
-        extras = stripped[1:close]
-        if not re.fullmatch(r"\s*(?:[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:,\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*)*)?", extras):
-            raise _Skip("invalid extras")
-        rest = stripped[close + 1:]
-    stripped = rest.lstrip()
-    # direct reference: name @ url
-    if stripped.startswith("@"):
-        url = stripped[1:].strip()
-        url = _cut_marker(url)
-        if not url or " " in url:
-            raise _Skip("invalid direct reference")
-        source = _source_of_url(url) if _is_url(url) else ("file" if _archive_name(url) else "directory")
-        version = ""
-        archive = _archive_name(url)
-        if archive:
-            aname, aversion = _name_version_from_archive(archive)
-            if aname and canonicalize_name(aname) == canonicalize_name(name):
-                version = aversion
-        return _Req(name, version, "editable" if editable else source)
-    # specifiers up to ';' (markers) -- a '#' glued to the version is read as a comment (trivy)
-    spec_text, _sep, _marker = stripped.partition(";")
-    if "#" in spec_text:
-        spec_text = spec_text.split("#", 1)[0]
-    spec_text = spec_text.strip()
-    if spec_text.startswith("(") and spec_text.endswith(")"):
-        spec_text = spec_text[1:-1].strip()
-    version = ""
-    if spec_text:
-        for clause in spec_text.split(","):
-            cm = _CLAUSE_RE.fullmatch(clause)
-            if not cm:
-                raise _Skip("invalid version specifier")
-            op, ver = cm.group(1), cm.group(2)
-            if not ver:
-                raise _Skip(f"no version after {op}")
-            if "${" in ver:
-                raise _Skip("version from an environment variable")
-            try:
-                Specifier(op + ver)
-            except InvalidSpecifier:
-                raise _Skip("invalid version specifier") from None
-            if not version and op == "===":
-                version = ver
-            elif not version and op == "==" and not ver.endswith(".*"):
-                version = ver
-    return _Req(name, version, "registry")

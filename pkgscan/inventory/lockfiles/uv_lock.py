@@ -25,17 +25,8 @@ from collections import deque
 from typing import Any
 
 from ...model import PYPI, LockedPackage, LockfileParse
-from . import LockfileError
-from .poetry_lock import (
-    Warnings,
-    array_table_lines,
-    describe,
-    guarded,
-    load_toml,
-    merge_duplicates,
-    safe_canonical,
-    valid_name,
-)
+from . import LockfileError, Warnings, describe, guarded, valid_name
+from .toml_common import load_toml, merge_duplicates, package_tables, safe_canonical
 
 __all__ = ["parse", "LockfileError"]
 
@@ -130,29 +121,13 @@ def _source(src: Any) -> tuple[str, bool]:
 def parse(data: bytes, path: str) -> LockfileParse:
     doc, text = load_toml(data, path)
     warnings = Warnings()
-    raw = doc.get("package", [])
-    if not isinstance(raw, list):
-        warnings.add(f"{path}: 'package' is not an array of tables; ignored")
-        raw = []
-    lines = array_table_lines(text, "package", len(raw))
+    tables, _locked = package_tables(doc, text, "package", path, warnings)
 
     entries: list[_Entry] = []
-    for index, item in enumerate(raw):
-        where = f"{path}: package #{index + 1}"
-        if not isinstance(item, dict):
-            warnings.add(f"{where}: not a table; skipped")
-            continue
-        name = item.get("name")
-        if not valid_name(name):
-            warnings.add(f"{where}: no valid name ({describe(name)}); skipped")
-            continue
-        name = name.strip()
-        version = item.get("version", "")
-        if not isinstance(version, str):
-            warnings.add(f"{where} ({name}): version {describe(version)} is not a string")
-            version = ""
+    for index, t in enumerate(tables):
+        item, name = t.entry, t.name
         source, virtual = _source(item.get("source"))
-        entry = _Entry(index, name, version.strip(), source, virtual, lines[index])
+        entry = _Entry(index, name, t.version, source, virtual, t.line)
         where = f"{path}: {name}"
         entry.deps = _edges(item.get("dependencies"), f"{where} dependencies", warnings)
         entry.optional_deps = _edge_groups(item.get("optional-dependencies"),

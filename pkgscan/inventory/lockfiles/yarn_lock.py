@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 
+from ...ecosystems import valid_npm_name
 from ...model import NPM, LockedPackage, LockfileParse
-from . import LockfileError, decode, guarded, result, url_source
+from . import LockfileError, decode_text, guarded, result, url_source
 
 _DEP_BLOCKS = ("dependencies", "optionalDependencies", "peerDependencies")
 
@@ -235,7 +236,7 @@ def _v1_package(e: _Entry, path: str, warnings: list[str]) -> LockedPackage | No
 
 
 def _package(e: _Entry, name: str, source: str, path: str, warnings: list[str]) -> LockedPackage | None:
-    if not name or name.startswith("/") or (not name.startswith("@") and "/" in name):
+    if not valid_npm_name(name):
         warnings.append(f"{path}:{e.line}: cannot tell the package name of {e.header!r}; skipped")
         return None
     version = e.fields.get("version", "")
@@ -256,7 +257,7 @@ def _package(e: _Entry, name: str, source: str, path: str, warnings: list[str]) 
 
 @guarded
 def parse(data: bytes, path: str) -> LockfileParse:
-    text = decode(data)
+    text = decode_text(data)
     warnings: list[str] = []
     entries = _read(text, path, warnings)
     berry = any(e.header.strip("\"'") == "__metadata" for e in entries)
