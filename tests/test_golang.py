@@ -470,6 +470,7 @@ def test_files_that_are_no_candidates_are_not_read(tmp_path):
     assert cat.wants("bootstrap", "bootstrap") and cat.wants("bin/tool", "tool") and cat.wants("x/a.exe", "a.exe")
     assert not cat.wants("python/numpy/core/_multiarray.cpython-312-x86_64-linux-gnu.so", "_multiarray.cpython-312-x86_64-linux-gnu.so")
     assert not cat.wants("lib/libssl.so.3", "libssl.so.3") and not cat.wants("index.js", "index.js")
+    assert not cat.wants("dotnet/Newtonsoft.Json.dll", "Newtonsoft.Json.dll")
     # a big extensionless text file is sniffed (its first bytes only) and skipped silently
     (tmp_path / "LICENSE").write_bytes(b"MIT License\n" * 100_000)
     (tmp_path / "bootstrap").write_bytes(b"#!/bin/sh\n" + b"#" * 400_000)

@@ -40,7 +40,8 @@ from .base import CatalogResult, Installed, scrub
 MIN_SIZE = 256 * 1024
 
 #: endings of files that are never executables worth sniffing (text, source, data, archives, and
-#: shared libraries: Python/Node native extensions are C code, reading every one would cost much)
+#: shared libraries: Python/Node native extensions are C code and .NET assemblies are PE .dll files,
+#: reading every one would cost much)
 SKIP_SUFFIXES = frozenset("""
 py pyc pyo pyi pyx pxd pyd pth typed js mjs cjs ts mts cts jsx tsx map json json5 md markdown txt rst
 html htm css scss less svg png jpg jpeg gif ico webp bmp tif tiff yml yaml toml cfg ini conf lock xml
@@ -49,6 +50,7 @@ pem crt cer key der gz tgz zip whl egg tar bz2 xz zst lz4 7z a o obj lib so dyli
 db sqlite sqlite3 proto graphql gql flow snap coffee vue svelte woff woff2 ttf eot otf mp3 mp4 wav ogg
 pdf patch diff cmake pc la properties tmpl jinja j2 npz npy pkl pickle parquet arrow feather onnx pt
 bin-map ipynb tcl tk pl pm rake erb mustache hbs ejs pug ldif dic aff hyb dat
+dll pdb nupkg deps runtimeconfig gem jmod
 """.split())
 
 
