@@ -421,6 +421,9 @@ def test_scan_cli_finds_the_go_advisories(tmp_path, go_records):
     want = {(c["name"], i) for c in doc["components"]
             for i in _independent_affected(go_records, c["name"], c["version"].lstrip("v"))}
     assert got == want and len(want) == 118
+    # the scan labels them (the same labels as label_findings after match)
+    labels = [f.get("labels", [""])[0] for f in doc["findings"]]
+    assert (labels.count(PRESENT), labels.count(NOT_PRESENT)) == (56, 62)
 
 
 # --------------------------------------------------------------------------------------- hostile
