@@ -551,3 +551,17 @@ def test_incompatible_and_pseudo_versions_against_real_records(go_db, name, vers
     inv = Inventory(Artifact("t", "t", "directory", "function"), components=(c,))
     ids = {a for f in match(inv, [OfflineSource(go_db)]) for a in f.advisories}
     assert (record in ids) is affected
+
+
+def test_layer_programs_in_bin_and_extensions(tmp_path):
+    """A layer's bin/ and extensions/ programs: the same modules found in each, one component each."""
+    with zipfile.ZipFile(SAMPLE) as zf:
+        data = zf.read("bootstrap")
+    for rel in ("bin/tool", "extensions/my-extension"):
+        (tmp_path / rel).parent.mkdir(parents=True)
+        (tmp_path / rel).write_bytes(data)
+    inv = scan_path(tmp_path, layout="layer")
+    assert len(inv.components) == 4
+    for c in inv.components:
+        assert sorted(o.location for o in c.occurrences) == ["bin/tool", "extensions/my-extension"]
+    assert sorted(b.location for b in inv.binaries) == ["bin/tool", "extensions/my-extension"]
