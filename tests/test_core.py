@@ -235,3 +235,25 @@ def test_drift_between_two_account_scans(tmp_path):
         assert "PYSEC-9" in r.output
     r = _run(["diff", str(tmp_path / "old"), str(SAMPLES / "python-function.zip")])
     assert r.exit_code == 2
+
+
+# ------------------------------------------------------------------------------ AWS errors in one line
+def _cli(args, env_extra):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"HOME": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                "AWS_EC2_METADATA_DISABLED": "true", **env_extra})
+    return subprocess.run([sys.executable, "-m", "pkgscan", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=120)
+
+
+def test_aws_errors_say_what_to_do():
+    p = _cli(["lambda", "f", "--region", "us-east-1", "--endpoint-url", "https://lambda.nonexistent.invalid",
+              "--no-vulns"], {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"})
+    assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr
+    assert "cannot reach the AWS endpoint https://lambda.nonexistent.invalid" in p.stderr  # at once, not retried
+    p = _cli(["lambda", "f", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9", "--no-vulns"], {})
+    assert p.returncode == 2 and "no AWS credentials found" in p.stderr and "--profile" in p.stderr
+    p = _cli(["lambda", "f", "--profile", "nosuchprofile", "--no-vulns"], {})
+    assert p.returncode == 2 and "AWS profile 'nosuchprofile' not found" in p.stderr
