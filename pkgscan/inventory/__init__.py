@@ -6,6 +6,7 @@ from .base import CatalogResult, Cataloger
 from .dotnet import DotnetDepsCataloger
 from .golang import GoBinaryCataloger
 from .java import JavaArchiveCataloger
+from .jsbundle import JavaScriptBundleCataloger
 from .layout import detect_layout
 from .locks import LockfileCataloger
 from .node import NodeInstalledCataloger
@@ -15,7 +16,8 @@ from .ruby import RubyGemsCataloger
 
 CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
                                      JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger(),
-                                     GoBinaryCataloger(), RpmDbCataloger())
+                                     GoBinaryCataloger(), RpmDbCataloger(),
+                                     JavaScriptBundleCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:
