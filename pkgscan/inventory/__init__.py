@@ -9,6 +9,7 @@ from .java import JavaArchiveCataloger
 from .jsbundle import JavaScriptBundleCataloger
 from .layout import detect_layout
 from .locks import LockfileCataloger
+from .nested import NestedArchiveCataloger
 from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
 from .rpm import RpmDbCataloger
@@ -17,7 +18,7 @@ from .ruby import RubyGemsCataloger
 CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
                                      JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger(),
                                      GoBinaryCataloger(), RpmDbCataloger(),
-                                     JavaScriptBundleCataloger())
+                                     JavaScriptBundleCataloger(), NestedArchiveCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:

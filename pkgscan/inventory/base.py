@@ -51,6 +51,8 @@ class CatalogResult:
     #: files only partly made of identified packages (a bundle): path -> (bytes attributed to
     #: packages, bytes of the artifact's own code, file size); read by the coverage figures
     attributed: dict = field(default_factory=dict)
+    #: nested archives opened and catalogued: path -> coverage figures of their members
+    nested_files: dict = field(default_factory=dict)
 
 
 class Cataloger(Protocol):

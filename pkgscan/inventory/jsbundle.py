@@ -263,6 +263,7 @@ class JavaScriptBundleCataloger:
         marks.sort()
         text = decode_text(data)
         if marks:
+            first_party += marks[0][0]  # the bundler's runtime helpers before the first module
             ends = [s for s, _, _ in marks[1:]] + [len(data)]
             for (start, mod, how), end in zip(marks, ends):
                 hit = package_of(mod)
