@@ -195,6 +195,28 @@ class Coverage:
                  for k in sorted(self.kinds, key=lambda k: -k.unattributed_bytes) if k.unattributed_bytes]
         return "partial: " + ", ".join(parts) + " not attributed"
 
+    def to_dict(self) -> dict:
+        """Plain JSON: the JSON report, the code cache, live results."""
+        return {
+            "status": self.status,
+            "attributed_fraction": self.fraction,
+            "summary": self.summary(),
+            "kinds": {k.kind: {"files": k.files, "bytes": k.bytes, "attributed_files": k.attributed_files,
+                               "attributed_bytes": k.attributed_bytes, "third_party_bytes": k.third_party_bytes,
+                               "unattributed_bytes": k.unattributed_bytes} for k in self.kinds},
+            "not_attributed": [{"path": p, "kind": k, "bytes": n} for p, k, n in self.not_attributed],
+        }
+
+    @staticmethod
+    def from_dict(d: dict) -> "Coverage":
+        return Coverage(
+            status=d["status"],
+            kinds=tuple(CoverageKind(kind, int(v["files"]), int(v["bytes"]), int(v["attributed_files"]),
+                                     int(v["attributed_bytes"]), int(v["third_party_bytes"]), int(v["unattributed_bytes"]))
+                        for kind, v in d["kinds"].items()),
+            not_attributed=tuple((x["path"], x["kind"], int(x["bytes"])) for x in d["not_attributed"]),
+        )
+
 
 _KIND_LABEL = {"python": "Python", "javascript": "JavaScript", "native": "native code", "other": "other files"}
 
