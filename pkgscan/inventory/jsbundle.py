@@ -53,6 +53,8 @@ CONF_LEGAL = 0.85
 CONF_PKG_JSON = 0.8  # an inlined package.json object (another package's could be inlined too)
 CONF_SIGNATURE = 0.7
 CONF_BANNER = 0.6
+CONF_FINGERPRINT = 0.5  # string literals only that package has (in the fingerprinted set)
+_LITERAL = re.compile(r"\"((?:[^\"\\\n]|\\.){0,2000})\"|'((?:[^'\\\n]|\\.){0,2000})'|`((?:[^`\\]|\\.){0,2000})`")
 
 _NM = re.compile(r"(?:^|/)node_modules/((?:@[^/\s\"']+/)?[^/\s\"']+)/")
 _ESBUILD_COMMENT = re.compile(rb"^// ([^\n]{1,400})\n", re.M)
@@ -65,6 +67,10 @@ _OWN_VERSION = re.compile(r"(?<![\w$.])(?:[\w$]{1,40}\.)?(?:VERSION|version)\s*[
 _LEGAL_HEAD = re.compile(r"^((?:@[\w.-]{1,100}/)?[\w.-]{1,100})/[^\s:]{1,300}:$", re.M)
 _BANNER = re.compile(r"(?:/\*[*!]|//!)[\s*!]*(?:@license\s+)?((?:@[\w.-]+/)?[A-Za-z][\w.-]{1,60})(?:\.js)?\s+v?" + _VERSION + r"\b")
 _BANNER_VERSION_LINE = re.compile(r"(?:/\*[*!]|//!|\(\*!)\s*((?:@[\w.-]+/)?[A-Za-z][\w.-]{1,60}?)(?:\.js)?\s*(?:\*\)|\*/)?\s*\n\s*(?:/\*!|//!|\(\*!)\s*version\s*:\s*" + _VERSION)
+
+
+_BANNER_NAME = re.compile(r"(?:/\*[*!]|//!)[ \t*!]*(?:\n[ \t*]*)?(?:@license[ \t]*(?:\n[ \t*]*)?)?"
+                          r"((?:@[\w.-]{1,60}/)?[A-Za-z][\w.-]{1,60}?)(?=[\s.,:<(]|$)")
 
 
 @dataclass
@@ -192,6 +198,26 @@ def signatures() -> tuple[_Signature, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def fingerprints() -> dict[str, tuple[str, ...]]:
+    """npm package -> its distinctive string literals (``pkgscan/data/js-fingerprints.json``)."""
+    try:
+        raw = json.loads(resources.files("pkgscan.data").joinpath("js-fingerprints.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: tuple(v.get("literals", ())) for k, v in raw.get("packages", {}).items() if valid_npm_name(k)}
+
+
+@lru_cache(maxsize=1)
+def known_names() -> frozenset[str]:
+    """npm names a name-only banner may name: the fingerprinted set and retire.js's libraries."""
+    try:
+        raw = json.loads(resources.files("pkgscan.data").joinpath("js-fingerprints.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        raw = {}
+    return frozenset(raw.get("names", ())) | frozenset(s.npm for s in signatures())
+
+
 def run_signatures(text: str) -> list[tuple[str, str, int]]:
     """(npm name, version, offset) for each retire.js signature found; each regex only in windows
     around its anchor's occurrences (at most MAX_ANCHORS), so the cost is bounded whatever the input."""
@@ -308,10 +334,15 @@ class JavaScriptBundleCataloger:
         self._banners(text, pkgs, where, bool(marks))
         if lic_text:
             self._banners(lic_text, pkgs, tree.prefix + lic, False)
+            self._banner_names(lic_text, pkgs, tree.prefix + lic, "name in the bundler's extracted license comments")
 
         # 4. inlined package.json objects anywhere (minified bundles keep them whole)
         if not marks:
             self._pkg_json_objects(text, pkgs, where)
+
+        # 4b. string-literal fingerprints, when nothing delimits the modules
+        if not marks and map_bytes is None:
+            self._fingerprints(text, pkgs, where)
 
         # 5. retire.js signatures: within each package's own text when the modules are known,
         #    else over the whole bundle
@@ -362,6 +393,30 @@ class JavaScriptBundleCataloger:
             p = pkgs.setdefault(name, _Pkg(name))
             p.evidence.append(Evidence("source-code-analysis", CONF_PKG_JSON, where, "package.json object inlined by the bundler"))
             p.add_version(version, Evidence("source-code-analysis", CONF_PKG_JSON, where, "package.json object inlined by the bundler"))
+
+    def _fingerprints(self, text: str, pkgs: dict[str, _Pkg], where: str) -> None:
+        table = fingerprints()
+        if not table:
+            return
+        found = {m.group(1) or m.group(2) or m.group(3) for m in _LITERAL.finditer(text)}
+        for name, lits in table.items():
+            hits = [x for x in lits if x in found]
+            if len(hits) >= min(2, len(lits)):
+                p = pkgs.get(name)
+                if p is None:
+                    p = pkgs[name] = _Pkg(name)
+                p.evidence.append(Evidence("source-code-analysis", CONF_FINGERPRINT, where,
+                                           f"{len(hits)} of its distinctive string literals"))
+
+    def _banner_names(self, text: str, pkgs: dict[str, _Pkg], where: str, detail: str) -> None:
+        """A kept comment that opens with a known package's name (``/*! safe-buffer. MIT License``,
+        ``@license Lodash <https://lodash.com/>``): the name, no version."""
+        known = known_names()
+        for m in _BANNER_NAME.finditer(text[:MAX_LICENSE_TXT]):
+            name = m.group(1).lower().removesuffix(".js")
+            if name in known and name not in pkgs:
+                p = pkgs[name] = _Pkg(name)
+                p.evidence.append(Evidence("source-code-analysis", CONF_BANNER, where, detail))
 
     def _banners(self, text: str, pkgs: dict[str, _Pkg], where: str, known_only: bool) -> None:
         scan = text if len(text) < 4 * 1024 * 1024 else text[:2 * 1024 * 1024] + text[-2 * 1024 * 1024:]
