@@ -43,6 +43,8 @@ MAX_LICENSE_TXT = 4 * 1024 * 1024
 MAX_SOURCES = 200_000
 #: sourcesContent bytes searched for versions per package
 MAX_CONTENT_PER_PACKAGE = 2 * 1024 * 1024
+#: the most text retire.js signatures search (a larger bundle: its first and last halves of it)
+SIGNATURE_SPAN = 8 * 1024 * 1024
 #: how far around a literal anchor a signature regex may look, and how many anchors per signature
 WINDOW = 2048
 MAX_ANCHORS = 64
@@ -55,6 +57,7 @@ CONF_SIGNATURE = 0.7
 CONF_BANNER = 0.6
 CONF_FINGERPRINT = 0.5  # string literals only that package has (in the fingerprinted set)
 _LITERAL = re.compile(r"\"((?:[^\"\\\n]|\\.){0,2000})\"|'((?:[^'\\\n]|\\.){0,2000})'|`((?:[^`\\]|\\.){0,2000})`")
+_LITERAL_B = re.compile(_LITERAL.pattern.encode())
 
 _NM = re.compile(r"(?:^|/)node_modules/((?:@[^/\s\"']+/)?[^/\s\"']+)/")
 _ESBUILD_COMMENT = re.compile(rb"^// ([^\n]{1,400})\n", re.M)
@@ -218,28 +221,61 @@ def known_names() -> frozenset[str]:
     return frozenset(raw.get("names", ())) | frozenset(s.npm for s in signatures())
 
 
-def run_signatures(text: str) -> list[tuple[str, str, int]]:
+def run_signatures(text: str | bytes) -> list[tuple[str, str, int]]:
     """(npm name, version, offset) for each retire.js signature found; each regex only in windows
-    around its anchor's occurrences (at most MAX_ANCHORS), so the cost is bounded whatever the input."""
+    around its anchor's occurrences (at most MAX_ANCHORS), so the cost is bounded whatever the input.
+    Each distinct anchor is searched once, in the UTF-8 bytes (a str with one wide character is
+    stored 2-4 bytes a character and searched slower); each window is decoded on its own."""
+    data = text.encode("utf-8", "replace") if isinstance(text, str) else bytes(text)
     hits: list[tuple[str, str, int]] = []
+    by_anchor: dict[bytes, list[_Signature]] = {}
     for sig in signatures():
-        start, seen = 0, 0
-        last_end = -1
-        while seen < MAX_ANCHORS:
-            i = text.find(sig.anchor, start)
+        by_anchor.setdefault(sig.anchor.encode("utf-8"), []).append(sig)
+    for anchor, sigs in by_anchor.items():
+        positions: list[int] = []
+        start = 0
+        while len(positions) < MAX_ANCHORS:
+            i = data.find(anchor, start)
             if i < 0:
                 break
-            seen += 1
-            start = i + len(sig.anchor)
-            lo = max(0, i - WINDOW, last_end)
-            hi = min(len(text), i + len(sig.anchor) + WINDOW)
-            m = sig.regex.search(text, lo, hi)
-            if m is not None and m.groups():
-                v = (m.group(1) or "").removesuffix(".min").removesuffix("-min")
-                if v and v[0].isdigit():
-                    hits.append((sig.npm, v, m.start()))
-                    last_end = hi
+            positions.append(i)
+            start = i + len(anchor)
+        if not positions:
+            continue
+        windows = []
+        last_hi = -1
+        for i in positions:  # neighbouring occurrences share one window
+            lo, hi = max(0, i - WINDOW), min(len(data), i + len(anchor) + WINDOW)
+            if windows and lo <= last_hi:
+                windows[-1] = (windows[-1][0], hi)
+            else:
+                windows.append((lo, hi))
+            last_hi = hi
+        for lo, hi in windows:
+            window = data[lo:hi].decode("utf-8", "replace")
+            for sig in sigs:
+                m = sig.regex.search(window)
+                if m is not None and m.groups():
+                    v = (m.group(1) or "").removesuffix(".min").removesuffix("-min")
+                    if v and v[0].isdigit():
+                        hits.append((sig.npm, v, lo + m.start()))
     return hits
+
+
+def _line_marks(data: bytes, head: bytes, rx: re.Pattern) -> list[re.Match]:
+    """Matches of ``rx`` (anchored at a line start) at the lines that begin with ``head``: found with
+    bytes.find, not by trying the regex at every position of a long minified line."""
+    out = []
+    pos = 0 if data.startswith(head) else data.find(b"\n" + head) + 1
+    while pos > 0 or (pos == 0 and data.startswith(head)):
+        m = rx.match(data, pos)
+        if m is not None:
+            out.append(m)
+        nxt = data.find(b"\n" + head, pos + 1)
+        if nxt < 0:
+            break
+        pos = nxt + 1
+    return out
 
 
 # ------------------------------------------------------------------------------ the cataloger
@@ -259,7 +295,8 @@ class JavaScriptBundleCataloger:
             if low.endswith((".js", ".mjs", ".cjs")):
                 try:
                     self.bundle(tree, path, have, result)
-                except (RecursionError, MemoryError, ValueError, KeyError, IndexError, UnicodeError) as exc:
+                except (RecursionError, MemoryError, ValueError, KeyError, IndexError, UnicodeError, AttributeError,
+                        TypeError) as exc:  # a safety net: a parser's slip costs this file's detail, never the scan
                     tree.notices.append(Notice("bundle-unreadable", path, f"bundle not fully analysed: {type(exc).__name__}"))
 
     # ------------------------------------------------------------------------------- one file
@@ -283,9 +320,9 @@ class JavaScriptBundleCataloger:
 
         # 1. module boundaries written by the bundler (esbuild comments, webpack dev keys)
         marks = [(m.start(), m.group(1).decode("utf-8", "replace"), "esbuild path comment")
-                 for m in _ESBUILD_COMMENT.finditer(data) if self._module_like(m.group(1))]
+                 for m in _line_marks(data, b"// ", _ESBUILD_COMMENT) if self._module_like(m.group(1))]
         marks += [(m.start(), m.group(1).decode("utf-8", "replace"), "webpack module key")
-                  for m in _WEBPACK_KEY.finditer(data)]
+                  for m in _line_marks(data, b'/***/ "./', _WEBPACK_KEY)]
         marks.sort()
         text = decode_text(data)
         if marks:
@@ -342,7 +379,7 @@ class JavaScriptBundleCataloger:
 
         # 4b. string-literal fingerprints, when nothing delimits the modules
         if not marks and map_bytes is None:
-            self._fingerprints(text, pkgs, where)
+            self._fingerprints(data, pkgs, where)
 
         # 5. retire.js signatures: within each package's own text when the modules are known,
         #    else over the whole bundle
@@ -351,7 +388,13 @@ class JavaScriptBundleCataloger:
                 for npm, v, _ in run_signatures("\n".join(p.content)[: MAX_CONTENT_PER_PACKAGE]):
                     if npm == p.name:
                         p.add_version(v, Evidence("source-code-analysis", CONF_SIGNATURE, where, "retire.js signature"))
-        for npm, v, _ in run_signatures(text):
+        sig_text = data
+        if len(data) > SIGNATURE_SPAN:
+            half = SIGNATURE_SPAN // 2
+            sig_text = data[:half] + b"\n" + data[-half:]
+            tree.notices.append(Notice("bundle-signatures-limited", path, f"{len(data)} bytes: retire.js "
+                                       f"signatures looked at the first and last {half // 1048576} MB only"))
+        for npm, v, _ in run_signatures(sig_text):
             p = pkgs.get(npm)
             if p is None:
                 p = pkgs[npm] = _Pkg(npm)
@@ -394,11 +437,12 @@ class JavaScriptBundleCataloger:
             p.evidence.append(Evidence("source-code-analysis", CONF_PKG_JSON, where, "package.json object inlined by the bundler"))
             p.add_version(version, Evidence("source-code-analysis", CONF_PKG_JSON, where, "package.json object inlined by the bundler"))
 
-    def _fingerprints(self, text: str, pkgs: dict[str, _Pkg], where: str) -> None:
+    def _fingerprints(self, data: bytes, pkgs: dict[str, _Pkg], where: str) -> None:
         table = fingerprints()
         if not table:
             return
-        found = {m.group(1) or m.group(2) or m.group(3) for m in _LITERAL.finditer(text)}
+        found = {(m.group(1) or m.group(2) or m.group(3) or b"").decode("utf-8", "replace")
+                 for m in _LITERAL_B.finditer(data)}
         for name, lits in table.items():
             hits = [x for x in lits if x in found]
             if len(hits) >= min(2, len(lits)):
