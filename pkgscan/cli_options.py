@@ -55,6 +55,15 @@ def output_options(kind: str, default: str | None = None):
     ])
 
 
+def partial_gate(inv, enabled: bool | None) -> int:
+    """1 (with a line on stderr) when --fail-on-partial is set and the inventory's coverage is partial."""
+    cov = getattr(inv, "coverage", None)
+    if not enabled or cov is None or cov.status != "partial":
+        return 0
+    click.echo(f"pkgscan: --fail-on-partial: {one_line(cov.summary())}", err=True)
+    return 1
+
+
 def fail_on_option(name: str = "--fail-on", what: str = "an unsuppressed finding is"):
     return click.option(name, "fail_on", type=click.Choice(FAIL_ON, case_sensitive=False),
                         help=f"Exit 1 when {what} at or above this severity (case-insensitive; unknown "
@@ -80,6 +89,9 @@ def check_options(f):
                      help="Extra vulnerability sources: pypi = PyPI's JSON API (as pip-audit), merged by alias."),
         click.option("--pypi-url", metavar="URL", help="PyPI base URL for --source pypi (default https://pypi.org)."),
         fail_on_option(),
+        click.option("--fail-on-partial", is_flag=True,
+                     help="Also exit 1 when the package's coverage is partial: most of its third-party-looking "
+                          "code (a bundle, a stripped tree, an unknown binary) is not attributed to a package."),
         click.option("--ignore-unfixed", is_flag=True, help="Suppress findings that have no fixed version."),
         click.option("--ignore-file", type=click.Path(exists=True, dir_okay=False, path_type=str),
                      help="Ignore rules (.pkgscan-ignore.yaml or pyproject.toml); default: discovered in the "

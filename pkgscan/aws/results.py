@@ -69,9 +69,11 @@ def _signing_summary(fr: FunctionResult) -> dict:
     return {"severity": severity, "class": label}
 
 
-def function_entry(fr: FunctionResult) -> dict:
+def function_entry(fr: FunctionResult, inventories: dict | None = None) -> dict:
     view = fr.effective
+    inv = (inventories or {}).get(fr.inventory_sha256)
     return {
+        "coverage": inv.coverage.to_dict() if inv is not None and inv.coverage is not None else None,
         "arn": fr.arn, "name": fr.name, "version": fr.version, "region": fr.region, "account": fr.account,
         "status": fr.status, "reason": fr.reason, "runtime": fr.runtime, "package_type": fr.package_type,
         "code_sha256": fr.code_sha256, "code_size": fr.code_size,
@@ -104,7 +106,7 @@ def partial_doc(result: AccountResult, accounts: list[dict] | None = None) -> di
         "schema": SCHEMA,
         "accounts": accts,
         "regions": regions,
-        "functions": [function_entry(f) for f in result.functions],
+        "functions": [function_entry(f, result.inventories) for f in result.functions],
         "layers": [layer_entry(lr) for lr in result.layers],
         "warnings": list(result.warnings),
     }

@@ -112,6 +112,9 @@ def summary_line(result: ScanResult) -> Text:
     text = Text()
     if c["components"] == 0:
         text.append("No packages found: nothing was checked for vulnerabilities", style="bold yellow")
+    elif c["active"] == 0 and _partial(result):
+        text.append(f"No known vulnerabilities in {c['components']} identified packages; "
+                    + single_line(result.inventory.coverage.summary()), style="bold yellow")
     elif c["active"] == 0:
         text.append(f"No known vulnerabilities in {c['components']} packages", style="bold green")
     else:
@@ -126,7 +129,18 @@ def summary_line(result: ScanResult) -> Text:
         text.append(f") in {c['vulnerable_components']} of {c['components']} packages")
     if c["suppressed"]:
         text.append(f"; {c['suppressed']} suppressed", style="dim")
+    if c["active"] and _partial(result):
+        text.append("; " + single_line(result.inventory.coverage.summary()), style="yellow")
+    unversioned = sum(1 for x in result.inventory.components if not x.version)
+    if unversioned:
+        text.append(f"; {unversioned} package{'' if unversioned == 1 else 's'} without a known version not checked",
+                    style="yellow")
     return text
+
+
+def _partial(result: ScanResult) -> bool:
+    cov = result.inventory.coverage
+    return cov is not None and cov.status == "partial"
 
 
 def _renderables(result: ScanResult, width: int | None = None) -> list:
@@ -135,6 +149,10 @@ def _renderables(result: ScanResult, width: int | None = None) -> list:
     header = Text(f"pkgscan: {single_line(art.name)}", style="bold")
     n = len(result.inventory.components)
     header.append(f" ({single_line(art.layout)}, {n} package{'' if n == 1 else 's'})", style="dim")
+    cov = result.inventory.coverage
+    if cov is not None and cov.third_party_bytes:
+        header.append(f" coverage {cov.fraction:.0%}" + (" PARTIAL" if cov.status == "partial" else ""),
+                      style="bold yellow" if cov.status == "partial" else "dim")
     out.append(header)
     for name, version, vid in malicious_packages(result):
         out.append(Text(f"!!! MALICIOUS PACKAGE: {single_line(name)} {single_line(version)} ({single_line(vid)}) "
