@@ -5,6 +5,7 @@ import dataclasses
 import functools
 import json
 import shutil
+import os
 import sys
 
 import click
@@ -79,12 +80,12 @@ def _setup(kw: dict):
     cache = None if kw["no_cache"] else CodeCache(kw["cache_dir"], version=__version__)
     mode = "quiet" if kw["quiet"] else ("bar" if sys.stderr.isatty() else "log")
     downloader = None
-    if cache is not None:  # downloads go beside the cache (a mounted volume), not to a read-only /tmp
+    if cache is not None and cache.usable:  # downloads go beside the cache (a mounted volume), not to a read-only /tmp
+        from .aws import safefs
         from .aws.download import Downloader
 
-        tmp = cache.dir / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        downloader = Downloader(tmp_dir=str(tmp))
+        os.close(safefs.open_dir(cache.dir, ("tmp",), create=True))  # never through a planted link
+        downloader = Downloader(tmp_dir=str(cache.dir / "tmp"))
     return LambdaScanner(ctx, checker=checker, cache=cache, downloader=downloader, options=opts, progress=Progress(mode))
 
 

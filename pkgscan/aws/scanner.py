@@ -515,6 +515,7 @@ class LambdaScanner:
         from .ecr import image_warnings
 
         result.warnings.extend(w for w in image_warnings(inventories) if w not in result.warnings)
+        result.warnings.extend(w for w in getattr(self.cache, "warnings", ()) if w not in result.warnings)
         result.stats = {
             **stats,
             "api_calls": calls,

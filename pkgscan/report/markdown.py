@@ -142,7 +142,9 @@ def render(result: ScanResult, *, heading_level: int = 2) -> str:
 
 
 def _md(s: object) -> str:
-    return neutralize(str(s), multiline=False).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """A field of the live results (from the AWS API: names, reasons, regions) as inert text: no link,
+    image, HTML, emphasis or @mention takes effect and ``|`` cannot leave its table cell."""
+    return escape(neutralize(str(s), multiline=False))
 
 
 def render_live(doc: dict) -> str:
