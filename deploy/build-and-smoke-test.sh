@@ -109,11 +109,16 @@ PY
     exit "$rc"
 }
 trap 'finish 130' INT TERM
+NAMED_VOLUME=""
 stop_emulator() {
     if [[ -n "$EMULATOR_PID" ]]; then
         kill "$EMULATOR_PID" 2>/dev/null || true
         wait "$EMULATOR_PID" 2>/dev/null || true
         EMULATOR_PID=""
+    fi
+    if [[ -n "$NAMED_VOLUME" ]]; then
+        podman volume rm --force "$NAMED_VOLUME" >/dev/null 2>&1 || true
+        NAMED_VOLUME=""
     fi
 }
 trap stop_emulator EXIT
@@ -259,6 +264,16 @@ run scan_missing 2 "${RUN[@]}" --network none "${VOLUMES[@]}" "$IMAGE" scan no-s
 run sbom 0 "${RUN[@]}" --network none "${VOLUMES[@]}" -v "$RES:/out" "$IMAGE" \
     sbom python-function.zip -o /out/python-function.cdx.json
 run sbom_valid 0 "$PYTHON" "$REPO/deploy/container/smoke.py" check-sbom "$RES/python-function.cdx.json"
+# the documented form, a named volume for /data: a new volume gets the image's /data (owned by 10001)
+NAMED_VOLUME="pkgscan-smoke-$$"
+run named_volume_import 0 "${RUN[@]}" --network none -v "$REPO/sample_packages:/work:ro" -v "$NAMED_VOLUME:/data" \
+    "$IMAGE" db import advisories/npm-all.zip
+run named_volume_scan 0 "${RUN[@]}" --network none -v "$REPO/sample_packages:/work:ro" -v "$NAMED_VOLUME:/data" \
+    "$IMAGE" scan node-function.zip --format json -q
+"$PYTHON" -c 'import json, sys; assert json.load(open(sys.argv[1]))["findings"]' "$OUT/named_volume_scan.stdout" \
+    || die "named volume: the scan found nothing"
+podman volume rm --force "$NAMED_VOLUME" >/dev/null
+NAMED_VOLUME=""
 
 # ------------------------------------------------------------------------------ 7. account scan
 STATE="$OUT/emulator"

@@ -113,6 +113,9 @@ def test_offline_scan_exit_codes_and_sbom(smoke):
     sbom = (out / "results" / "python-function.cdx.json").read_text()
     assert validate(sbom, "cyclonedx-json", "1.6") is None
     assert {c["name"] for c in json.loads(sbom)["components"]} >= {"requests", "urllib3", "certifi", "idna", "chardet"}
+    # the form docs/container.md shows: a named volume (podman, like Docker, copies the image's /data into it)
+    assert (r["exit.named_volume_import"], r["exit.named_volume_scan"]) == (0, 0)
+    assert json.loads((out / "named_volume_scan.stdout").read_text())["findings"]
 
 
 def test_account_scan_against_the_emulator(smoke):
