@@ -24,8 +24,6 @@ import pytest
 import pkgscan
 from pkgscan.report.sbom_schema import validate
 
-pytestmark = pytest.mark.slow
-
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "deploy" / "build-and-smoke-test.sh"
 IMAGE = "localhost/pkgscan:test-container-build"
@@ -41,6 +39,15 @@ def _missing_tools() -> list[str]:
 def _storage_problem() -> str | None:
     proc = subprocess.run(["buildah", "info"], capture_output=True, text=True, timeout=120)
     return None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["buildah info failed"])[-1]
+
+
+def test_skip_reason_names_what_is_missing(monkeypatch):
+    """Without a builder the build tests are skipped, and the reason says which tool to install."""
+    monkeypatch.delenv("PKGSCAN_CONTAINER_BASE", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda tool: None if tool in ("podman", "mmdebstrap") else f"/usr/bin/{tool}")
+    assert _missing_tools() == ["podman", "mmdebstrap"]
+    monkeypatch.setenv("PKGSCAN_CONTAINER_BASE", "python:3.12-slim-bookworm")  # no base to make: no mmdebstrap
+    assert _missing_tools() == ["podman"]
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +75,7 @@ def smoke(tmp_path_factory):
         subprocess.run(["podman", "rmi", "--force", IMAGE], capture_output=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_image_is_lean_and_non_root(smoke):
     _out, r = smoke
     assert r["image_user"] == "10001:10001"
@@ -80,6 +88,7 @@ def test_image_is_lean_and_non_root(smoke):
           f"{[r[f'seconds.version_{i}'] for i in (1, 2, 3)]} s, inside the container {r['version_inside_seconds']} s")
 
 
+@pytest.mark.slow
 def test_version_and_start(smoke):
     out, r = smoke
     for i in (1, 2, 3):
@@ -88,6 +97,7 @@ def test_version_and_start(smoke):
     assert len(r["version_inside_seconds"]) == 5
 
 
+@pytest.mark.slow
 def test_read_only_root_non_root_user_and_ca_bundle(smoke):
     _out, r = smoke
     p = r["probe"]
@@ -101,6 +111,7 @@ def test_read_only_root_non_root_user_and_ca_bundle(smoke):
     assert p["system_ca_bundle"]
 
 
+@pytest.mark.slow
 def test_offline_scan_exit_codes_and_sbom(smoke):
     out, r = smoke
     assert (out / "data" / "db" / "osv.sqlite3").stat().st_size > 0
@@ -118,6 +129,7 @@ def test_offline_scan_exit_codes_and_sbom(smoke):
     assert json.loads((out / "named_volume_scan.stdout").read_text())["findings"]
 
 
+@pytest.mark.slow
 def test_account_scan_against_the_emulator(smoke):
     out, r = smoke
     assert r["exit.account"] == 0 and r["exit.account_valid"] == 0 and r["exit.account_cached"] == 0
