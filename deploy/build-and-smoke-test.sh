@@ -246,6 +246,36 @@ assert p["ca_bundle"].endswith("certifi/cacert.pem") and p["ca_certificates"] > 
 PY
 record probe "$(cat "$OUT/probe.stdout")"
 
+# TLS from inside the image with requests (what `db update` and --osv-api use): with the image's own
+# bundle (certifi), and with the host's bundle mounted and named by REQUESTS_CA_BUNDLE, the override
+# for a proxy's CA. Only where the host itself reaches TLS_URL; the first result depends on the
+# network (a TLS-intercepting proxy's CA is not in certifi's bundle), the second must succeed.
+TLS_URL=${TLS_URL:-https://pypi.org/simple/}
+HOST_CA=/etc/ssl/certs/ca-certificates.crt
+if [[ -f "$HOST_CA" ]] && "$PYTHON" -c 'import requests, sys; requests.head(sys.argv[1], timeout=20).raise_for_status()' "$TLS_URL" 2>/dev/null; then
+    run tls 0 "${RUN[@]}" --network host -v "$HOST_CA:/etc/pkgscan-ca/ca.crt:ro" \
+        -e REQUESTS_CA_BUNDLE=/etc/pkgscan-ca/ca.crt --entrypoint python3 "$IMAGE" -c '
+import json, os, sys
+import requests
+def attempt(session):
+    try:
+        session.head(sys.argv[1], timeout=20).raise_for_status()
+        return "ok"
+    except requests.exceptions.SSLError:
+        return "certificate not trusted"
+    except requests.RequestException as e:
+        return type(e).__name__
+image = requests.Session()
+image.trust_env = False  # ignore REQUESTS_CA_BUNDLE: certifi only
+result = {"image_bundle": attempt(image), "mounted_bundle": attempt(requests.Session())}
+print(json.dumps(result, sort_keys=True))
+sys.exit(result["mounted_bundle"] != "ok")' "$TLS_URL"
+    record tls "$(cat "$OUT/tls.stdout")"
+else
+    say "TLS check skipped: the host does not reach $TLS_URL"
+    record tls '"skipped"'
+fi
+
 # ------------------------------------------------------------------------------ 6. offline scan
 run db_import 0 "${RUN[@]}" --network none "${VOLUMES[@]}" "$IMAGE" \
     db import advisories/PyPI-all.zip advisories/npm-all.zip
