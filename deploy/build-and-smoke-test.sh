@@ -22,7 +22,9 @@
 #   of the committed advisory snapshot into /data, `scan` and `sbom` of the mounted sample with no
 #   network, `--fail-on high` (exit 1) and a missing file (exit 2), 7. `pkgscan account` against the
 #   AWS emulator of tests/aws_emulator on 127.0.0.1 (host network), whose summary.json and SBOMs
-#   are held against the scenario's manifest (deploy/container/smoke.py).
+#   are held against the scenario's manifest (deploy/container/smoke.py), 8. deploy/README.md's
+#   fan-out and merge: two `account --org --shard-count 2` containers (JOB_COMPLETION_INDEX) and a
+#   `merge` container, whose result must equal the single-account scan for the management account.
 # Figures and exit codes go to DIR/report.json. tests/test_container_build.py runs this script.
 #
 # Needs: buildah, podman, mmdebstrap (apt-get install buildah podman mmdebstrap; runc where crun
@@ -335,5 +337,19 @@ run account_cached 0 "${ACCOUNT[@]}" --format json -o /out/account-cached.json
 [[ -n "$(find "$DATA/cache" -type f -print -quit)" ]] || die "no code cache in $DATA/cache"
 # results on the host belong to the image's user
 [[ "$(stat -c %u "$RES/account/summary.json")" == 10001 ]] || die "summary.json is not owned by 10001"
+
+# ------------------------------------------------------------------------------ 8. fan-out and merge
+# deploy/README.md's flow: N containers each scan their share of the organization's (account, region)
+# pairs, the shard index from the scheduler (JOB_COMPLETION_INDEX, as a Kubernetes Indexed Job
+# sets it; '{shard}' in --out-dir as on AWS Batch), then one container merges them.
+ORG=("${RUN[@]}" --network host --tmpfs "/tmp:rw,noexec,nosuid,size=512m" "${ENV_FLAGS[@]}" -v "$DATA:/data" -v "$RES:/out")
+for i in 0 1; do
+    run "shard_$i" 0 "${ORG[@]}" -e "JOB_COMPLETION_INDEX=$i" "$IMAGE" account --org --role-name PkgscanScanner \
+        --regions "$REGIONS" --shard-count 2 -q --out-dir "/out/org/shard-{shard}" --format json -o /dev/null
+done
+run merge 0 "${RUN[@]}" --network none -v "$RES:/out" "$IMAGE" \
+    merge /out/org/shard-0 /out/org/shard-1 --out-dir /out/org/merged
+run org_valid 0 "$PYTHON" "$REPO/deploy/container/smoke.py" check-org "$RES/org/merged" "$RES/account" "$STATE/manifest.json"
+record org_check "$(tail -n 1 "$OUT/org_valid.stdout")"
 
 finish 0

@@ -158,3 +158,19 @@ def test_account_scan_against_the_emulator(smoke):
     assert (results / "summary.json").stat().st_uid == 10001
     assert any(p.is_file() for p in (out / "data" / "cache").rglob("*"))
     assert json.loads((out / "results" / "account-cached.json").read_text())["functions"]
+
+
+@pytest.mark.slow
+def test_organization_fan_out_and_merge(smoke):
+    """deploy/README.md's flow: two shard containers (JOB_COMPLETION_INDEX) and a merge container."""
+    out, r = smoke
+    assert (r["exit.shard_0"], r["exit.shard_1"], r["exit.merge"], r["exit.org_valid"]) == (0, 0, 0, 0)
+    manifest = json.loads((out / "emulator" / "manifest.json").read_text())
+    org = out / "results" / "org"
+    shard_pairs = [len(list((org / f"shard-{i}" / "parts").glob("*.json"))) for i in (0, 1)]
+    assert min(shard_pairs) > 0, shard_pairs  # both shards did part of the work
+    merged = json.loads((org / "merged" / "summary.json").read_text())
+    assert {a["account"] for a in merged["accounts"]} == set(manifest["organization_accounts"]) | {manifest["account_id"]}
+    assert r["org_check"]["pairs"] == len(merged["accounts"]) * len(manifest["regions"])
+    single = json.loads((out / "results" / "account" / "summary.json").read_text())
+    assert merged["counts"]["by_status"] == single["counts"]["by_status"]

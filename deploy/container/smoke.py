@@ -13,6 +13,11 @@ repository root, with the test extra installed: moto serves the emulated account
         summary.json lists every function of the scanned regions with the expected status, and
         every scanned function and layer has an SBOM that is valid CycloneDX 1.6.
 
+    python deploy/container/smoke.py check-org MERGED_DIR SINGLE_DIR MANIFEST
+        The merged shards of `account --org` (deploy/README.md's fan-out and merge) cover every
+        account of the organization and every (account, region) pair, and report the management
+        account's functions and SBOMs exactly as the single-account scan in SINGLE_DIR did.
+
     python deploy/container/smoke.py check-sbom FILE...
         Each FILE is valid CycloneDX 1.6 JSON (pkgscan.report.sbom_schema, the schema files
         cyclonedx-python-lib ships).
@@ -135,6 +140,38 @@ def check_account(results: Path, manifest_file: Path) -> int:
     return 0
 
 
+def check_org(merged: Path, single: Path, manifest_file: Path) -> int:
+    """The merged shards of `account --org` cover every account of the organization, and report the
+    management account's functions exactly as the single-account scan did."""
+    manifest = json.loads(manifest_file.read_text())
+    m = json.loads((merged / "summary.json").read_text())
+    one = json.loads((single / "summary.json").read_text())
+    accounts = {a["account"]: a["status"] for a in m["accounts"]}
+    want = set(manifest["organization_accounts"]) | {manifest["account_id"]}
+    if set(accounts) != want or set(accounts.values()) != {"scanned"}:
+        fail(f"accounts: {len(accounts)} ({sorted(set(accounts.values()))}), expected {len(want)} scanned")
+    pairs = {(r["account"], r["region"]): r["status"] for r in m["regions"]}
+    want_pairs = {(a, r): ("failed" if r == manifest["denied_region"] else "scanned") for a in want for r in manifest["regions"]}
+    if pairs != want_pairs:
+        fail(f"(account, region) pairs: {len(pairs)}, expected {len(want_pairs)}; "
+             f"differing {sorted(set(pairs.items()) ^ set(want_pairs.items()))[:5]}")
+
+    def rows(doc):
+        return sorted((f["account"], f["region"], f["name"], f["version"], f["status"], len(f["findings"])) for f in doc["functions"])
+
+    if rows(m) != rows(one):
+        fail(f"merged functions differ from the single-account scan: {sorted(set(rows(m)) ^ set(rows(one)))[:5]}")
+
+    def files(d):
+        return sorted(str(p.relative_to(d)) for sub in ("functions", "layers") for p in (d / sub).rglob("*.cdx.json"))
+
+    if files(merged) != files(single):
+        fail("merged SBOM files differ from the single-account scan's")
+    print(json.dumps({"accounts": len(accounts), "pairs": len(pairs), "functions": len(m["functions"]),
+                      "sboms": len(files(merged))}, sort_keys=True))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -145,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     a = sub.add_parser("check-account")
     a.add_argument("results", type=Path)
     a.add_argument("manifest", type=Path)
+    o = sub.add_parser("check-org")
+    o.add_argument("merged", type=Path)
+    o.add_argument("single", type=Path)
+    o.add_argument("manifest", type=Path)
     s = sub.add_parser("check-sbom")
     s.add_argument("files", type=Path, nargs="+")
     args = ap.parse_args(argv)
@@ -152,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         return emulator(args.state, args.functions, args.layers)
     if args.cmd == "check-account":
         return check_account(args.results, args.manifest)
+    if args.cmd == "check-org":
+        return check_org(args.merged, args.single, args.manifest)
     return check_sbom(args.files)
 
 
