@@ -8,8 +8,14 @@
 #   docker buildx imagetools inspect python:3.12-slim-bookworm   (the "Digest:" line)
 # and build with
 #   --build-arg PYTHON_IMAGE=python:3.12-slim-bookworm@sha256:<digest>
-# (or change the default below to that form). tests/test_container.py lints this file with hadolint,
-# checks its invariants and replays its install steps without Docker.
+# (or change the default below to that form).
+#
+# Any image with python3, pip and useradd at the same paths works as PYTHON_IMAGE. Without a registry,
+# deploy/container/debian-python-base.sh makes one from Debian's packages (mmdebstrap) and
+#   buildah bud --isolation chroot --build-arg PYTHON_IMAGE=localhost/pkgscan-base:debian-bookworm -t pkgscan .
+# builds on it; deploy/build-and-smoke-test.sh does both and runs the image (deploy/container/README.md).
+# tests/test_container.py lints this file with hadolint, checks its invariants and replays its install
+# steps without Docker; tests/test_container_build.py builds and runs the real image.
 ARG PYTHON_IMAGE=python:3.12-slim-bookworm
 
 # ---------------------------------------------------------------- stage 1: build the wheel
