@@ -60,7 +60,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # The wheel alone: its dependencies come from PyPI as prebuilt wheels, so no compiler is needed
 # (the slim base has none) and nothing is left behind (no pip cache, no wheel, no build tree).
 COPY --from=build /wheels/ /tmp/wheels/
-RUN pip install --no-cache-dir /tmp/wheels/*.whl \
+# (with the zstd extra: container-image layers compressed with zstd are read too)
+RUN pip install --no-cache-dir "$(ls /tmp/wheels/pkgscan-*.whl)[zstd]" \
     && rm -rf /tmp/wheels \
     && groupadd --system --gid 10001 pkgscan \
     && useradd --system --uid 10001 --gid 10001 --home-dir /home/pkgscan --create-home \
