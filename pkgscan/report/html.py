@@ -21,6 +21,8 @@ built the artifact or named the function), so:
 The output is deterministic: the same input gives the same bytes (a date is shown only when
 ``SOURCE_DATE_EPOCH`` or the report's timestamp gives one).
 
+A drill-down can be linked: ``#open=fn:3`` (or ``pkg:``, ``vuln:``, ``layer:``) opens it on load.
+
 Self-test: opened with ``#selftest``, the script opens every drill-down once (up to 300 of each
 kind) and writes the outcome into ``<body>``: ``data-ok="1"`` once everything is wired,
 ``data-errors`` (uncaught errors) and ``data-csp-violations``.  tests/test_html.py reads them from a
@@ -404,6 +406,8 @@ JS = r"""
     D = JSON.parse(document.getElementById("data").textContent);
     tabs(); tables(); details();
     if (location.hash === "#selftest") selftest();
+    var m = /^#open=(fn|pkg|vuln|layer):(\d+)$/.exec(location.hash);
+    if (m) OPEN[m[1]](parseInt(m[2], 10));
     document.body.setAttribute("data-ok", "1");
     mark();
   }
