@@ -213,3 +213,39 @@ def test_account_out_dir_documents_valid(account_result, tmp_path):
     assert len(docs) >= 100
     for p in docs:
         assert validate(p.read_text(), "cyclonedx-json", "1.6") is None, p
+
+
+LICENSES = ("MIT", "mit", "Apache-2.0", "apache-2.0", "BSD-3-Clause", "(MIT OR Apache-2.0)", "MIT AND ISC",
+            "GPL-2.0+", "GPL-2.0-or-later WITH Classpath-exception-2.0", "Public Domain", "SEE LICENSE IN LICENSE.md",
+            "UNLICENSED", "", "MIT\x1b[31m", "Apache License, Version 2.0", "BSD")
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_licences_as_the_library_renders_them(sample_inventories, spec):
+    """SPDX ids (any case), expressions, names, several per component, hostile text."""
+    from cyclonedx.exception.model import LicenseExpressionAlongWithOthersException
+
+    inv = sample_inventories["node-function.zip"]
+    compared = refused = 0
+    comps = []
+    for i, c in enumerate(inv.components):
+        lic = (LICENSES[i % len(LICENSES)], LICENSES[(i * 7 + 3) % len(LICENSES)])[: 1 + i % 2]
+        comps.append(dataclasses.replace(c, licenses=lic))
+    for shift in range(len(LICENSES)):
+        comps = [dataclasses.replace(c, licenses=(LICENSES[(i + shift) % len(LICENSES)], *c.licenses[:1]))
+                 for i, c in enumerate(comps)]
+        inv2 = dataclasses.replace(inv, components=tuple(comps))
+        try:
+            ref = library_json(inv2, spec)
+        except LicenseExpressionAlongWithOthersException:
+            # the library refuses an expression next to other licences: so does the fast path (the
+            # caller's library path raises the same error)
+            refused += 1
+            assert emit_json(inv2, timestamp=TS, spec_version=spec) is None
+            continue
+        compared += 1
+        assert_same(emit_json(inv2, timestamp=TS, spec_version=spec), ref, f"licences {shift} {spec}")
+    assert compared and refused
+    single = dataclasses.replace(inv, components=tuple(dataclasses.replace(c, licenses=(LICENSES[i % len(LICENSES)],))
+                                                       for i, c in enumerate(inv.components)))
+    assert_same(emit_json(single, timestamp=TS, spec_version=spec), library_json(single, spec), f"one licence {spec}")

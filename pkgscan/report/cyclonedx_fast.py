@@ -128,15 +128,43 @@ def _purl_text(purl: str) -> str:
     return str(PackageURL.from_string(purl).to_string())
 
 
+@lru_cache(maxsize=1)
+def _spdx_ids() -> dict[str, str]:
+    """The SPDX licence ids the library knows (its own bundled list), by lower-case id: what
+    ``cyclonedx.spdx.fixup_id`` answers, without importing license-expression."""
+    from cyclonedx.schema._res import SPDX_JSON
+
+    with open(SPDX_JSON, encoding="utf-8") as f:
+        ids = json.load(f)["enum"]
+    return {i.lower(): i for i in ids}
+
+
 @lru_cache(maxsize=4096)
 def _licenses_json(values: tuple[str, ...], spec: str):
-    """The library's own rendering of a component's licences (few distinct sets per run)."""
+    """A component's licences as the library renders them (few distinct sets per run).
+
+    The library's factory tries an SPDX id first: when every value is one, the result is the sorted
+    set of ids; anything else (expressions, names) is left to the library itself."""
+    ids = _spdx_ids()
+    fixed = [ids.get(clean(v).lower()) for v in values]
+    if all(fixed):
+        return [{"license": {"id": i}} for i in sorted(set(fixed))]
+    return _library_licenses_json(values, spec)
+
+
+@lru_cache(maxsize=4096)
+def _library_licenses_json(values: tuple[str, ...], spec: str):
     from cyclonedx.model.component import Component as CdxComponent
     from cyclonedx.schema.schema import SCHEMA_VERSIONS
 
     from .cyclonedx import SPEC_VERSIONS, _licenses
 
-    comp = CdxComponent(name="x", licenses=_licenses(values))
+    from cyclonedx.model.license import LicenseExpression
+
+    lics = _licenses(values)
+    if len(set(lics)) > 1 and any(isinstance(x, LicenseExpression) for x in lics):
+        raise Fallback("an expression along with other licences: the library refuses the BOM")
+    comp = CdxComponent(name="x", licenses=lics)
     doc = json.loads(comp.as_json(view_=SCHEMA_VERSIONS[SPEC_VERSIONS[spec]]))  # type: ignore[attr-defined]
     return doc.get("licenses")
 
@@ -379,3 +407,26 @@ def _emit(inv, name, version, timestamp, serial_number, root_properties, finding
     doc["bomFormat"] = "CycloneDX"
     doc["specVersion"] = spec
     return _text(doc, "\n") + "\n"
+
+
+def render_report(report, options, fmt: str) -> str:
+    """``cyclonedx_vulns.render_report`` (the library path, kept as the reference), with CycloneDX
+    JSON written by :func:`emit_json` when it can promise the same bytes."""
+    if fmt == "cyclonedx-json" and enabled():
+        from . import SBOM
+
+        inv = report.scan.inventory if report.kind != SBOM else report.scan
+        text = emit_json(inv, name=options.name, version=options.version, timestamp=options.timestamp,
+                         serial_number=options.serial_number, spec_version=options.spec_version,
+                         findings=report.scan.findings if report.kind != SBOM else None)
+        if text is not None:
+            if options.validate:
+                from .sbom_schema import validate as validate_text
+
+                error = validate_text(text, fmt, options.spec_version)
+                if error is not None:
+                    raise RuntimeError(f"generated SBOM is not valid CycloneDX {options.spec_version}: {error}")
+            return text
+    from .cyclonedx_vulns import render_report as library_render_report
+
+    return library_render_report(report, options, fmt)
