@@ -21,6 +21,8 @@ from typing import Any
 from ..model import Artifact, Component, Inventory, Occurrence
 from ..report.cyclonedx import build_bom, serialize
 from ..report.cyclonedx_vulns import add_vulnerabilities
+from ..report.cyclonedx_fast import emit_json
+from ..report.cyclonedx_fast import enabled as fast_enabled
 from ..report.markdown import render_live as render_live_markdown
 from ..report.text import neutralize
 from ..vulns.model import ScanResult, rating_rank
@@ -312,23 +314,31 @@ def function_sbom(fr: FunctionResult, result: AccountResult, spec_version: str =
     identity = [fr.arn, fr.code_sha256, *(f"{a}={by_arn[a].code_sha256 if a in by_arn else ''}" for a in fr.layers),
                 *sorted(f"{f.id}|{f.component.purl}" for f in fr.findings)]
     serial = uuid.uuid5(_FUNCTION_SERIAL_NS, "\n".join(identity))
-    bom = build_bom(inv, name=fr.name, version=fr.version, serial_number=serial)
-    root = bom.metadata.component
     props = [("aws:lambda:function-arn", fr.arn), ("aws:lambda:version", fr.version),
              ("aws:lambda:code-sha256", fr.code_sha256), ("aws:lambda:runtime", fr.runtime),
              ("aws:lambda:region", fr.region)]
     props += [("aws:lambda:layer-arn", a) for a in fr.layers]
-    root.properties.update(Property(name=k, value=neutralize(v)) for k, v in props if v)
-    # one entry per vulnerability and package: the same package@version in the function and in a layer
-    # is one component (with both locations), so its findings are listed once
+    if fmt == "cyclonedx-json" and fast_enabled():  # the library's bytes, components rendered once per run
+        text = emit_json(inv, name=fr.name, version=fr.version, serial_number=serial, spec_version=spec_version,
+                         root_properties=tuple((k, neutralize(v)) for k, v in props if v),
+                         findings=_function_findings(fr, inv))
+        if text is not None:
+            return text
+    bom = build_bom(inv, name=fr.name, version=fr.version, serial_number=serial)
+    bom.metadata.component.properties.update(Property(name=k, value=neutralize(v)) for k, v in props if v)
+    add_vulnerabilities(bom, ScanResult(inventory=inv, findings=_function_findings(fr, inv)))
+    return serialize(bom, fmt, spec_version)
+
+
+def _function_findings(fr: FunctionResult, inv: Inventory) -> tuple:
+    """One entry per vulnerability and package: the same package@version in the function and in a
+    layer is one component (with both locations), so its findings are listed once."""
     purls = {c.purl for c in inv.components}
     unique: dict[tuple[str, str], object] = {}
     for f in fr.findings:
         if f.component.purl in purls:
             unique.setdefault((f.id, f.component.purl), f)
-    sr = ScanResult(inventory=inv, findings=tuple(unique[k] for k in sorted(unique)))
-    add_vulnerabilities(bom, sr)
-    return serialize(bom, fmt, spec_version)
+    return tuple(unique[k] for k in sorted(unique))
 
 
 def layer_sbom(lr: LayerResult, result: AccountResult, spec_version: str = "1.6", fmt: str = "cyclonedx-json") -> str | None:
@@ -337,6 +347,12 @@ def layer_sbom(lr: LayerResult, result: AccountResult, spec_version: str = "1.6"
     inv = result.inventories.get(f"{lr.inventory_sha256}.layer")
     if inv is None:
         return None
+    if fmt == "cyclonedx-json" and fast_enabled():
+        text = emit_json(inv, name=lr.name, version=lr.version, spec_version=spec_version, findings=lr.findings,
+                         root_properties=tuple((k, neutralize(v)) for k, v in (
+                             ("aws:lambda:layer-version-arn", lr.arn), ("aws:lambda:code-sha256", lr.code_sha256)) if v))
+        if text is not None:
+            return text
     bom = build_bom(inv, name=lr.name, version=lr.version)
     bom.metadata.component.properties.update(
         Property(name=k, value=neutralize(v)) for k, v in

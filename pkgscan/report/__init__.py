@@ -82,9 +82,9 @@ def _markdown(report: Report, options: RenderOptions) -> str:
 
 
 def _cyclonedx(report: Report, options: RenderOptions, fmt: str) -> str:
-    from . import cyclonedx_vulns
+    from . import cyclonedx_fast  # the library's JSON bytes without its import and object graph; else the library
 
-    return cyclonedx_vulns.render_report(report, options, fmt)
+    return cyclonedx_fast.render_report(report, options, fmt)
 
 
 def _html(report: Report, options: RenderOptions) -> str:
