@@ -245,6 +245,10 @@ def test_vendored_copies_are_vendored_and_test_data_is_not_a_component():
         "pkg_resources/tests/data/my-test-package-1.0.egg-info/PKG-INFO": b"Metadata-Version: 1.0\nName: my-test-package\nVersion: 1.0\n",
         "setuptools/_vendor/packaging-24.2.dist-info/METADATA": b"Metadata-Version: 2.1\nName: packaging\nVersion: 24.2\n",
         "setuptools/__init__.py": b"",
+        # pip's own pin list gives the versions its vendored copies do not write in their code
+        "pip/_vendor/vendor.txt": b"rich==12.6.0\nsix==1.16.0\nrequests==2.28.2\n",
+        "pip/_vendor/rich/__init__.py": b"from ._extension import load_ipython_extension\n",
+        "pip/_vendor/six.py": b"import sys\n",
     }
     inv = _scan_bytes(_zip(files))
     req = inv.component("pypi", "requests", "2.28.2")
@@ -252,6 +256,8 @@ def test_vendored_copies_are_vendored_and_test_data_is_not_a_component():
     assert ("pkg:pypi/pip@23.0.1", "pkg:pypi/requests@2.28.2") in inv.dependencies
     assert ("pkgscan:vendored-by", "setuptools") in inv.component("pypi", "packaging").properties
     assert inv.component("pypi", "my-test-package") is None
+    assert inv.component("pypi", "rich", "12.6.0") is not None and inv.component("pypi", "six", "1.16.0") is not None
+    assert not any(c.name == "requests" and c.version != "2.28.2" for c in inv.components)
 
 
 # ------------------------------------------------------------------------------------- hostile
