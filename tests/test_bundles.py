@@ -306,3 +306,38 @@ def test_bundle_cataloger_never_raises_on_garbage():
         result = catalog(tree, (JavaScriptBundleCataloger(),))
         assert isinstance(result.installed, list)
         assert any(n.code == "source-map-unreadable" for n in tree.notices)
+
+
+def test_inline_source_map_is_read_like_one_beside_the_bundle():
+    import base64
+
+    z = zipfile.ZipFile(BUNDLES / "esbuild-minified-map.zip")
+    code = z.read("index.mjs").rsplit(b"//# sourceMappingURL=", 1)[0]
+    inline = code + b"//# sourceMappingURL=data:application/json;base64," + base64.b64encode(z.read("index.mjs.map")) + b"\n"
+    inv = _scan_bytes(_zip({"index.mjs": inline}))
+    assert {c.name for c in inv.components} == {n for n, _ in truth("esbuild-minified-map")}
+    assert any("inline source map" in e.location for c in inv.components for e in c.evidence)
+
+
+def test_an_unknown_native_library_makes_the_coverage_partial():
+    inv = _scan_bytes(_zip({"lambda_function.py": b"import fast\n", "fast.cpython-312-x86_64-linux-gnu.so": b"\x7fELF" + b"\0" * 300_000}))
+    assert inv.coverage.status == "partial"
+    assert inv.coverage.summary() == "partial: 293 KB of native code not attributed"
+
+
+def test_coverage_survives_the_code_cache():
+    from pkgscan.aws.serialize import inventory_from_dict, inventory_to_dict
+
+    for sample in ("esbuild-minified", "python-zip"):
+        inv = scanned(sample)
+        back = inventory_from_dict(json.loads(json.dumps(inventory_to_dict(inv))))
+        assert back.coverage == inv.coverage and back.components == inv.components
+
+
+def test_json_report_coverage_block():
+    from pkgscan.report.json_report import build
+    from pkgscan.vulns.model import ScanResult
+
+    doc = build(ScanResult(inventory=scanned("webpack-prod"), findings=()))
+    assert doc["summary"]["coverage"] == "partial"
+    assert doc["coverage"]["kinds"]["javascript"]["unattributed_bytes"] == doc["coverage"]["not_attributed"][0]["bytes"]
