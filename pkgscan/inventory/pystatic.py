@@ -57,8 +57,16 @@ def import_table() -> tuple[dict[str, list[str]], frozenset[str]]:
     return d.get("imports", {}), frozenset(d.get("seen", {})) | frozenset(d.get("advisories", {}))
 
 
+#: top-level names some wheels ship by mistake (their tests, docs, setup.py): never a distribution's name
+GENERIC_NAMES = frozenset({"test", "tests", "testing", "setup", "conftest", "docs", "doc", "examples", "example",
+                           "benchmarks", "benchmark", "scripts", "script", "src", "build", "tools", "utils", "util",
+                           "lib", "bin", "data", "main", "app", "handler", "lambda_function", "config", "settings"})
+
+
 def distribution_for(import_name: str) -> tuple[str, float, str] | None:
     """(distribution, confidence, how) for an import name, or None when it names no known distribution."""
+    if import_name.lower() in GENERIC_NAMES:
+        return None
     table, known = import_table()
     dists = table.get(import_name)
     if dists:
