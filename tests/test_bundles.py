@@ -245,6 +245,10 @@ def test_vendored_copies_are_vendored_and_test_data_is_not_a_component():
         "pkg_resources/tests/data/my-test-package-1.0.egg-info/PKG-INFO": b"Metadata-Version: 1.0\nName: my-test-package\nVersion: 1.0\n",
         "setuptools/_vendor/packaging-24.2.dist-info/METADATA": b"Metadata-Version: 2.1\nName: packaging\nVersion: 24.2\n",
         "setuptools/__init__.py": b"",
+        # pip's own pin list gives the versions its vendored copies do not write in their code
+        "pip/_vendor/vendor.txt": b"rich==12.6.0\nsix==1.16.0\nrequests==2.28.2\n",
+        "pip/_vendor/rich/__init__.py": b"from ._extension import load_ipython_extension\n",
+        "pip/_vendor/six.py": b"import sys\n",
     }
     inv = _scan_bytes(_zip(files))
     req = inv.component("pypi", "requests", "2.28.2")
@@ -252,6 +256,8 @@ def test_vendored_copies_are_vendored_and_test_data_is_not_a_component():
     assert ("pkg:pypi/pip@23.0.1", "pkg:pypi/requests@2.28.2") in inv.dependencies
     assert ("pkgscan:vendored-by", "setuptools") in inv.component("pypi", "packaging").properties
     assert inv.component("pypi", "my-test-package") is None
+    assert inv.component("pypi", "rich", "12.6.0") is not None and inv.component("pypi", "six", "1.16.0") is not None
+    assert not any(c.name == "requests" and c.version != "2.28.2" for c in inv.components)
 
 
 # ------------------------------------------------------------------------------------- hostile
@@ -300,3 +306,38 @@ def test_bundle_cataloger_never_raises_on_garbage():
         result = catalog(tree, (JavaScriptBundleCataloger(),))
         assert isinstance(result.installed, list)
         assert any(n.code == "source-map-unreadable" for n in tree.notices)
+
+
+def test_inline_source_map_is_read_like_one_beside_the_bundle():
+    import base64
+
+    z = zipfile.ZipFile(BUNDLES / "esbuild-minified-map.zip")
+    code = z.read("index.mjs").rsplit(b"//# sourceMappingURL=", 1)[0]
+    inline = code + b"//# sourceMappingURL=data:application/json;base64," + base64.b64encode(z.read("index.mjs.map")) + b"\n"
+    inv = _scan_bytes(_zip({"index.mjs": inline}))
+    assert {c.name for c in inv.components} == {n for n, _ in truth("esbuild-minified-map")}
+    assert any("inline source map" in e.location for c in inv.components for e in c.evidence)
+
+
+def test_an_unknown_native_library_makes_the_coverage_partial():
+    inv = _scan_bytes(_zip({"lambda_function.py": b"import fast\n", "fast.cpython-312-x86_64-linux-gnu.so": b"\x7fELF" + b"\0" * 300_000}))
+    assert inv.coverage.status == "partial"
+    assert inv.coverage.summary() == "partial: 293 KB of native code not attributed"
+
+
+def test_coverage_survives_the_code_cache():
+    from pkgscan.aws.serialize import inventory_from_dict, inventory_to_dict
+
+    for sample in ("esbuild-minified", "python-zip"):
+        inv = scanned(sample)
+        back = inventory_from_dict(json.loads(json.dumps(inventory_to_dict(inv))))
+        assert back.coverage == inv.coverage and back.components == inv.components
+
+
+def test_json_report_coverage_block():
+    from pkgscan.report.json_report import build
+    from pkgscan.vulns.model import ScanResult
+
+    doc = build(ScanResult(inventory=scanned("webpack-prod"), findings=()))
+    assert doc["summary"]["coverage"] == "partial"
+    assert doc["coverage"]["kinds"]["javascript"]["unattributed_bytes"] == doc["coverage"]["not_attributed"][0]["bytes"]

@@ -3,6 +3,10 @@
 
   python tools/make_import_names.py OSV_PYPI_ALL_ZIP WHEEL_OR_SITE_DIR...
 
+The shipped file was made with: /work/shared/osv/PyPI-all.zip /opt/pypi/files /opt/pypi-more/files
+<python3.11 site-packages> /usr/lib/python3/dist-packages (a PyPI mirror's wheels and installed
+distributions; none of them from the samples' builds: the samples pin other versions).
+
 Read from real wheels (``*.whl``: ``*.dist-info/top_level.txt``, else the top-level entries of
 ``RECORD``) and installed distributions (``*.dist-info`` directories: the same two files).  Only
 import names that differ from the distribution's own normalized name are worth a table entry, but
@@ -19,6 +23,9 @@ import sys
 import zipfile
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: names some wheels ship at the top by mistake (their tests, docs, setup.py): not import names to list
+GENERIC = {"test", "tests", "testing", "setup", "conftest", "docs", "doc", "examples", "example", "benchmarks",
+           "benchmark", "scripts", "script", "src", "build", "tools", "utils", "util", "lib", "bin", "data"}
 
 
 def canon(name):
@@ -95,7 +102,7 @@ def main(osv_zip, *roots, out="pkgscan/data/python-import-names.json"):
     imports = {}
     for key, (disp, names, prov) in sorted(seen.items()):
         for n in sorted(names):
-            if n.startswith("_") and n not in ("_yaml", "_cffi_backend", "_pytest", "_ruamel_yaml"):
+            if n.startswith("_") and n not in ("_yaml", "_cffi_backend", "_pytest", "_ruamel_yaml") or n.lower() in GENERIC:
                 continue
             if canon(n) == key and n == n.lower():
                 continue  # the name rule already gives it

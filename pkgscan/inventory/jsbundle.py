@@ -62,7 +62,7 @@ _LITERAL_B = re.compile(_LITERAL.pattern.encode())
 _NM = re.compile(r"(?:^|/)node_modules/((?:@[^/\s\"']+/)?[^/\s\"']+)/")
 _ESBUILD_COMMENT = re.compile(rb"^// ([^\n]{1,400})\n", re.M)
 _WEBPACK_KEY = re.compile(rb'^/\*\*\*/ "(\./[^"\n]{1,400})":', re.M)
-_MAP_URL = re.compile(r"[#@] ?sourceMappingURL=([^\s'\"*]{1,4096})")
+_URL_CHARS = re.compile(r"[^\s'\"*]*")
 _VERSION = r"(\d{1,6}\.\d{1,6}\.\d{1,6}(?:-[0-9A-Za-z.-]{1,40})?)"
 _PKG_JSON_NAME = re.compile(r'(?:\bname|"name")\s*:\s*"((?:@[a-z0-9][\w.-]{0,100}/)?[a-z0-9][\w.-]{0,100})"')
 _PKG_JSON_VERSION = re.compile(r'(?:\bversion|"version")\s*:\s*"' + _VERSION + '"')
@@ -487,9 +487,9 @@ class JavaScriptBundleCataloger:
         map_where = ""
         i = text.rfind("sourceMappingURL=")
         url = ""
-        if i >= 0:
-            m = _MAP_URL.match(text, max(0, i - 3)) or _MAP_URL.search(text, max(0, i - 3), i + 4200)
-            url = m.group(1) if m else ""
+        if i >= 0 and text[max(0, i - 4):i].rstrip(" ").endswith(("#", "@")):
+            m = _URL_CHARS.match(text, i + len("sourceMappingURL="))  # linear: one class, no backtracking
+            url = m.group(0) if m else ""
         if url.startswith("data:"):
             head, _, payload = url.partition(",")
             if len(payload) > 4 * MAX_MAP // 3:

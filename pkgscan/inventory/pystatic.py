@@ -57,8 +57,16 @@ def import_table() -> tuple[dict[str, list[str]], frozenset[str]]:
     return d.get("imports", {}), frozenset(d.get("seen", {})) | frozenset(d.get("advisories", {}))
 
 
+#: top-level names some wheels ship by mistake (their tests, docs, setup.py): never a distribution's name
+GENERIC_NAMES = frozenset({"test", "tests", "testing", "setup", "conftest", "docs", "doc", "examples", "example",
+                           "benchmarks", "benchmark", "scripts", "script", "src", "build", "tools", "utils", "util",
+                           "lib", "bin", "data", "main", "app", "handler", "lambda_function", "config", "settings"})
+
+
 def distribution_for(import_name: str) -> tuple[str, float, str] | None:
     """(distribution, confidence, how) for an import name, or None when it names no known distribution."""
+    if import_name.lower() in GENERIC_NAMES:
+        return None
     table, known = import_table()
     dists = table.get(import_name)
     if dists:
@@ -92,13 +100,16 @@ class PythonStaticCataloger:
     suffixes = (".py",)
 
     def wants(self, path: str, basename: str) -> bool:
-        if "node_modules/" in path or basename not in _VERSION_FILES and "/" in path[len(import_root(path)):]:
+        if "node_modules/" in path:
+            return False
+        if basename not in _VERSION_FILES and "/" in path[len(import_root(path)):] \
+                and path[: -len(basename) - 1].rsplit("/", 1)[-1] not in _VENDOR_DIRS:
             return False
         return not is_test_data(path)
 
     def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
         have = set(paths)
-        claimed = self._claimed(tree)
+        claimed: dict[str, set[str]] | None = None  # read only when a candidate needs it
         # candidates: (root, import name, directory or "" for a module, vendoring package)
         cands: dict[tuple[str, str], tuple[str, str]] = {}
         for p in sorted(paths):
@@ -114,12 +125,21 @@ class PythonStaticCataloger:
             elif len(parts) == 4 and parts[1] in _VENDOR_DIRS and parts[3] == "__init__.py" and _IDENT.match(parts[2]):
                 vroot = root + parts[0] + "/" + parts[1] + "/"
                 cands.setdefault((vroot, parts[2]), (vroot + parts[2] + "/", parts[0]))
+            elif len(parts) == 3 and parts[1] in _VENDOR_DIRS and parts[2].endswith(".py") and _IDENT.match(parts[2][:-3]) \
+                    and parts[2] != "__init__.py":
+                vroot = root + parts[0] + "/" + parts[1] + "/"
+                cands.setdefault((vroot, parts[2][:-3]), ("", parts[0]))
         found: dict[tuple[str, str], Installed] = {}
+        dist_dirs = self._dist_names(tree)
         for (root, name), (pkg_dir, vendored_by) in sorted(cands.items()):
-            if name in claimed.get(root, ()):
-                continue
             dist = distribution_for(name)
-            if dist is None:
+            if dist is None and vendored_by and _PYPI.normalize(name) in self._pins(tree, root):
+                dist = (_PYPI.normalize(name), CONF_NAME_TABLE, f"import name {name!r} in the vendoring package's pin list")
+            if dist is None or dist[0] in dist_dirs.get(root, ()):
+                continue  # unknown, or its distribution's metadata is right there
+            if claimed is None:
+                claimed = self._claimed(tree)
+            if name in claimed.get(root, ()):
                 continue
             dist_name, conf, how = dist
             version, vfile, vhow = self._version(tree, pkg_dir, root, name, have)
@@ -146,9 +166,57 @@ class PythonStaticCataloger:
                 continue
             found[key] = Installed(PYPI, dist_name, version, location, root.rstrip("/"),
                                    evidence=tuple(evidence), properties=tuple(sorted(props)))
+        self._vendor_pins(tree, found)
         result.installed.extend(found[k] for k in sorted(found))
 
+    @staticmethod
+    def _pins(tree: Tree, vroot: str) -> dict[str, tuple[str, str]]:
+        """``name==version`` lines of a vendor directory's pin list: normalized name -> (version, file)."""
+        cache = tree.__dict__.setdefault("_pkgscan_vendor_pins", {})
+        if vroot in cache:
+            return cache[vroot]
+        pins: dict[str, tuple[str, str]] = {}
+        for f in ("vendor.txt", "vendored.txt"):
+            path = vroot + f
+            if path in tree and tree.size(path) <= 256 * 1024:
+                for line in decode_text(tree.read_or_note(path, 256 * 1024) or b"").splitlines():
+                    name, sep, ver = line.split("#", 1)[0].strip().partition("==")
+                    if sep and ver.strip() and _PYPI.valid_name(name.strip()):
+                        pins[_PYPI.normalize(name.strip())] = (ver.strip(), path)
+        cache[vroot] = pins
+        return pins
+
+    @staticmethod
+    def _vendor_pins(tree: Tree, found: dict[tuple[str, str], Installed]) -> None:
+        """A vendored copy with no version attribute: the vendoring package's own pin list
+        (``pip/_vendor/vendor.txt``, ``setuptools/_vendor/vendored.txt``: ``name==version``)."""
+        for (root, dist), inst in list(found.items()):
+            if inst.version or not any(k == "pkgscan:vendored-by" for k, _ in inst.properties):
+                continue
+            hit = PythonStaticCataloger._pins(tree, root).get(dist)
+            if hit is None:
+                continue
+            props = tuple(p for p in inst.properties if p[0] != "pkgscan:version-unknown")
+            ev = inst.evidence + (Evidence("manifest-analysis", 0.9, tree.prefix + hit[1], "the vendoring package's pin list"),)
+            found[(root, dist)] = Installed(inst.ecosystem, inst.name, hit[0], hit[1], inst.root, evidence=ev, properties=props)
+
     # ------------------------------------------------------------------------------ helpers
+    @staticmethod
+    def _dist_names(tree: Tree) -> dict[str, set[str]]:
+        """Normalized names of the distributions whose metadata directory sits at each import root."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for p in tree.paths:
+            i = p.find(".dist-info/")
+            if i < 0:
+                i = p.find(".egg-info/")
+            if i < 0:
+                continue
+            meta = p[:i]
+            root = dirname(meta)
+            base = meta[len(root) + 1 if root else 0:]
+            out[root + "/" if root else ""].add(_PYPI.normalize(base.split("-", 1)[0]))
+        return out
+
     @staticmethod
     def _claimed(tree: Tree) -> dict[str, set[str]]:
         """Import names a distribution's metadata claims, per import root (RECORD, top_level.txt,

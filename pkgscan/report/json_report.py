@@ -92,6 +92,7 @@ def _finding(f: Finding) -> dict:
         "labels": [_t(x) for x in f.labels],
         "active": f.suppressed is None,
         "suppression": _suppression(f),
+        "confidence": round(c.confidence, 2),
     }
 
 

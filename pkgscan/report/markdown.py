@@ -87,6 +87,9 @@ def _summary(result: ScanResult) -> str:
         text = f"**{c['active']} {noun}** ({parts}) in {c['vulnerable_components']} of {c['components']} packages"
     if c["suppressed"]:
         text += f" · {c['suppressed']} suppressed"
+    cov = result.inventory.coverage
+    if cov is not None and cov.status == "partial":  # never a silent clean: say what was not understood
+        text += f" · **{cov.summary()}**"
     return text
 
 

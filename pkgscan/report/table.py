@@ -131,6 +131,9 @@ def summary_line(result: ScanResult) -> Text:
         text.append(f"; {c['suppressed']} suppressed", style="dim")
     if c["active"] and _partial(result):
         text.append("; " + single_line(result.inventory.coverage.summary()), style="yellow")
+    weak = sum(1 for f in result.findings if f.suppressed is None and f.component.confidence < 0.8)
+    if weak:
+        text.append(f"; {weak} on packages identified from bundled or stripped code (confidence < 0.8)", style="yellow")
     unversioned = sum(1 for x in result.inventory.components if not x.version)
     if unversioned:
         text.append(f"; {unversioned} package{'' if unversioned == 1 else 's'} without a known version not checked",
