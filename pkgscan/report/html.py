@@ -97,7 +97,7 @@ svg .bg{fill:var(--soft)}
 .controls select{padding:4px;border:1px solid var(--line);border-radius:4px}
 .count{color:var(--mut)}
 table{border-collapse:collapse;width:100%;margin:4px 0 12px}
-th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:break-word;word-break:break-word}
 th{background:var(--soft);position:sticky;top:37px;z-index:1;white-space:nowrap}
 th button{all:unset;cursor:pointer;font-weight:600}
 th[aria-sort=ascending] button::after{content:" \\25B2"}
@@ -106,7 +106,7 @@ tr.hide{display:none}
 td.num,th.num{text-align:right}
 button.open{all:unset;cursor:pointer;color:var(--acc);text-decoration:underline}
 button.open:focus{outline:2px solid var(--acc)}
-.sev{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;font-weight:600;text-transform:uppercase}
+.sev{display:inline-block;white-space:nowrap;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;font-weight:600;text-transform:uppercase}
 .s-critical{background:var(--critical)}.s-high{background:var(--high)}.s-medium{background:var(--medium);color:#222}
 .s-low{background:var(--low)}.s-none{background:var(--none)}.s-unknown{background:var(--unknown)}
 .s-malicious{background:#000;color:#fff}
@@ -114,7 +114,7 @@ svg .s-critical{fill:var(--critical)}svg .s-high{fill:var(--high)}svg .s-medium{
 svg .s-low{fill:var(--low)}svg .s-none{fill:var(--none)}svg .s-unknown{fill:var(--unknown)}
 svg .v-pass,svg .v-supported{fill:var(--pass)}svg .v-fail,svg .v-deprecated{fill:var(--fail)}
 svg .v-unknown,svg .v-deprecating-soon{fill:var(--warn)}svg .v-other{fill:var(--none)}svg .v-eco{fill:var(--acc)}
-.v{font-weight:600}.v-pass,.v-supported,.v-scanned{color:var(--pass)}.v-fail,.v-deprecated,.v-failed{color:var(--fail)}
+.v{font-weight:600;white-space:nowrap}.v-pass,.v-supported,.v-scanned{color:var(--pass)}.v-fail,.v-deprecated,.v-failed{color:var(--fail)}
 .v-unknown,.v-deprecating-soon,.v-skipped{color:var(--warn)}
 .mut{color:var(--mut)}
 code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px}
@@ -328,7 +328,7 @@ JS = r"""
       else note = "";
       return [e, by[e], note];
     });
-    table(body, ["Ecosystem", "Packages", "Advisories"], rows);
+    table(body, D.db ? ["Ecosystem", "Packages", "Advisories"] : ["Ecosystem", "Packages", "Note"], rows);
     if (unversioned) add(body, el("p", "mut", unversioned + " package(s) without a version cannot be matched against advisories."));
   }
   function showPackage(i) {
@@ -867,7 +867,11 @@ def _live_findings(data: _Data, entries: list[dict]) -> list[list]:
                           score=x.get("score"), fixed=x.get("fixed", []), recommended=x.get("recommended"),
                           malicious=x.get("malicious"), suppressed=_suppressed_text(x.get("suppressed")))
         out.append([fi, [_n(lb) for lb in x.get("labels", [])], _n(_suppressed_text(x.get("suppressed")))])
-    return out
+
+    def order(item):
+        f = data.findings[item[0]]
+        return (not f[6], -rating_rank(f[2]), -(f[3] if f[3] is not None else -1.0), data.packages[f[8]][1], f[0])
+    return sorted(out, key=order)
 
 
 def _live_overview(doc: dict, data: _Data, fns: list[dict], js_functions: list[dict]) -> str:
