@@ -394,6 +394,19 @@ def test_account_report_renders_in_chromium(aws_account, full_db, tmp_path, arti
     rich = next(i for i, f in enumerate(data["functions"]) if f["layers"] and f["eff"] and f["eff"]["notes"]
                 and f["signing"]["reports"])
     dom = load_in_browser(out, artifacts, "account", ("#functions", f"#open=fn:{rich}", "#packages"))
+    # "which functions ship lodash 4.17.15": the package view filtered, and the package's drill-down
+    [lodash] = [i for i, p in enumerate(data["packages"]) if p[3] == "pkg:npm/lodash@4.17.15"]
+    # two sources in the page agree: the functions' own findings (the results document) and the
+    # package's places (the account's scan result)
+    shipping = {i for i, f in enumerate(data["functions"]) if any(data["findings"][x[0]][8] == lodash for x in f["findings"])}
+    assert shipping and {data["places"][o[0]][1] for o in data["packages"][lodash][6]} == shipping
+    found, console = chromium(out.as_uri() + "#find=lodash%204.17.15", artifacts / "account-find-lodash.png")
+    assert not console, console
+    table = re.search(r'<table class="data" id="pkg-table">.*?</table>', found, re.S).group(0)
+    visible = [row for row in re.findall(r"<tr( [^>]*)?>", table)[1:] if 'class="hide"' not in row]
+    assert len(visible) == 1 and 'data-eco="npm"' in visible[0], visible
+    opened, console = chromium(out.as_uri() + f"#open=pkg:{lodash}", artifacts / "account-lodash-4.17.15.png")
+    assert not console and f"Shipped by ({len(shipping)})" in opened
     assert dom.body.get("data-selftest", "").startswith(str(min(300, len(data["functions"])) + min(300, len(data["layers"]))
                                                             + min(300, len(data["findings"]))
                                                             + min(300, len(data["packages"]))))

@@ -21,7 +21,8 @@ built the artifact or named the function), so:
 The output is deterministic: the same input gives the same bytes (a date is shown only when
 ``SOURCE_DATE_EPOCH`` or the report's timestamp gives one).
 
-A drill-down can be linked: ``#open=fn:3`` (or ``pkg:``, ``vuln:``, ``layer:``) opens it on load.
+A drill-down can be linked: ``#open=fn:3`` (or ``pkg:``, ``vuln:``, ``layer:``) opens it on load;
+``#find=lodash%204.17.15`` opens the package view filtered.
 
 Self-test: opened with ``#selftest``, the script opens every drill-down once (up to 300 of each
 kind) and writes the outcome into ``<body>``: ``data-ok="1"`` once everything is wired,
@@ -131,7 +132,7 @@ footer{color:var(--mut);padding:12px 24px;border-top:1px solid var(--line)}
 JS = r"""
 (function () {
   "use strict";
-  var violations = 0, errors = 0, D = null, invIndex = null;
+  var violations = 0, errors = 0, D = null, invIndex = null, FILTERS = {}, showTab = null;
   function mark() {
     if (!document.body) return;
     document.body.setAttribute("data-csp-violations", String(violations));
@@ -206,6 +207,8 @@ JS = r"""
       a.addEventListener("click", function (ev) { ev.preventDefault(); show(a.getAttribute("data-tab")); history.replaceState(null, "", "#" + a.getAttribute("data-tab")); });
     });
     show((location.hash || "").slice(1));
+    window.scrollTo(0, 0);
+    showTab = show;
   }
 
   // ---- sortable, filterable tables
@@ -246,6 +249,7 @@ JS = r"""
         });
         if (count) count.textContent = shown + " of " + rows.length + " shown";
       }
+      FILTERS[t.id] = function (q) { if (input) input.value = q; apply(); };
       if (input) input.addEventListener("input", apply);
       selects.forEach(function (s) { s.addEventListener("change", apply); });
       apply();
@@ -408,6 +412,8 @@ JS = r"""
     if (location.hash === "#selftest") selftest();
     var m = /^#open=(fn|pkg|vuln|layer):(\d+)$/.exec(location.hash);
     if (m) OPEN[m[1]](parseInt(m[2], 10));
+    var q = /^#find=(.*)$/.exec(location.hash);
+    if (q && FILTERS["pkg-table"]) { showTab("packages"); var v = q[1]; try { v = decodeURIComponent(v); } catch (e) { /* shown as typed */ } FILTERS["pkg-table"](v); }
     document.body.setAttribute("data-ok", "1");
     mark();
   }
@@ -793,7 +799,7 @@ def render_live(doc: dict, scan=None, options=None) -> str:
             f'<td><button type="button" class="open" data-fn="{i}">{_t(f.get("name"))}</button></td>'
             f'<td class="mono">{_t(f.get("version"))}</td><td>{_t(f.get("region"))}</td><td class="mono">{_t(f.get("account"))}</td>'
             f'<td>{_t(f.get("runtime"))} <span class="v v-{_t(rt_status)}">{_t(rt_status)}</span></td>'
-            f'<td><span class="v v-{_t(verdict)}">{_t(sign_label)}</span></td>'
+            f'<td><span class="v v-{_t(sign_label.replace(" ", "-"))}">{_t(sign_label)}</span></td>'
             f'<td class="num">{pkg_count[i]}</td><td class="num">{len(active)}</td>'
             f'<td data-v="{-1 if mal else _SEV_ORDER.get(worst, 9)}">{_sev_badge(worst, mal) if worst else ""}</td>'
             f'<td><span class="v v-{_t(status)}">{_t(status)}</span>{(" " + _t(f.get("reason"))) if f.get("reason") else ""}</td></tr>')
