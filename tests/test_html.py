@@ -410,3 +410,25 @@ def test_account_report_renders_in_chromium(aws_account, full_db, tmp_path, arti
     assert dom.body.get("data-selftest", "").startswith(str(min(300, len(data["functions"])) + min(300, len(data["layers"]))
                                                             + min(300, len(data["findings"]))
                                                             + min(300, len(data["packages"]))))
+
+
+@needs_chromium
+@pytest.mark.slow
+def test_lambda_and_layer_reports_render_in_chromium(aws_small_account, full_db, tmp_path, artifacts):
+    """``pkgscan lambda`` (one function with its layer) and ``pkgscan layer`` (one layer version) with -o x.html."""
+    emu = aws_small_account
+    env = {**os.environ, **emu.env(), "PKGSCAN_DB_DIR": str(full_db), "PKGSCAN_CACHE_DIR": str(tmp_path / "cache")}
+    layer_arn = emu.client("lambda", "us-east-1").list_layer_versions(LayerName="shared")["LayerVersions"][0]["LayerVersionArn"]
+    for stem, args in (("lambda-fn-py", ["lambda", "fn-py", "--region", "us-east-1"]),
+                       ("layer-shared", ["layer", layer_arn, "--region", "us-east-1"])):
+        out = tmp_path / f"{stem}.html"
+        r = subprocess.run([sys.executable, "-m", "pkgscan", *args, "-q", "-o", str(out)], env=env, capture_output=True,
+                           text=True, cwd=tmp_path)
+        assert r.returncode in (0, 1), r.stderr
+        _p, data = check_page(out.read_text())
+        assert data["kind"] == "live" and data["packages"], stem
+        if stem.startswith("lambda"):
+            assert [f["name"] for f in data["functions"]] == ["fn-py"] and data["functions"][0]["layers"] == [layer_arn]
+        else:
+            assert [x["arn"] for x in data["layers"]] == [layer_arn] and not data["functions"]
+        load_in_browser(out, artifacts, stem, ("#open=fn:0",) if stem.startswith("lambda") else ("#open=layer:0",))

@@ -98,7 +98,7 @@ svg .bg{fill:var(--soft)}
 .controls select{padding:4px;border:1px solid var(--line);border-radius:4px}
 .count{color:var(--mut)}
 table{border-collapse:collapse;width:100%;margin:4px 0 12px}
-th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:break-word;word-break:break-word}
+th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:break-word}
 th{background:var(--soft);position:sticky;top:37px;z-index:1;white-space:nowrap}
 th button{all:unset;cursor:pointer;font-weight:600}
 th[aria-sort=ascending] button::after{content:" \\25B2"}
@@ -375,6 +375,16 @@ JS = r"""
               ["Compatible runtimes", l.runtimes.join(", ")], ["Code SHA-256", l.code_sha256]]);
     add(body, el("h3", null, "Findings (" + l.findings.length + ")"));
     table(body, ["Severity", "Score", "Vulnerability", "Package", "Version", "Fixed in", "Labels", "Suppressed"], findingRows(l.findings));
+    var pl = -1;
+    D.places.forEach(function (p, k) { if (p[1] < 0 && p[0] === l.arn) pl = k; });
+    if (pl >= 0) {
+      inventoryOf(-1);
+      var inv = invIndex["p" + pl] || [];
+      add(body, el("h3", null, "Packages (" + inv.length + ")"));
+      table(body, ["Ecosystem", "Package", "Version", "Location"], inv.map(function (x) {
+        var p = D.packages[x[0]]; return [p[0], opener("pkg", x[0], p[1]), p[2], x[1].join("\n")];
+      }));
+    }
     add(body, el("h3", null, "Used by"));
     list(body, l.usedBy.map(function (fi) { return opener("fn", fi, D.functions[fi].name + " @ " + D.functions[fi].version + " (" + D.functions[fi].region + ")"); }));
     return body;
@@ -840,7 +850,7 @@ def render_live(doc: dict, scan=None, options=None) -> str:
                              ("Findings", True), ("Highest", False), ("Status", False)])
                    + "<tbody>" + "".join(layer_rows) + "</tbody></table>") if layers else '<p class="mut">None.</p>'
     tabs = [("overview", "Overview", overview),
-            ("functions", f"Functions ({len(fns)})", fn_table),
+            *([("functions", f"Functions ({len(fns)})", fn_table)] if fns else []),
             ("packages", f"Packages ({len(data.packages)})", _package_table(data, None, "Functions")),
             ("vulns", f"Vulnerabilities ({sum(1 for f in data.findings if not f[10])})", _vuln_table(data, where, "Functions")),
             ("layers", f"Layers ({len(layers)})", layer_table)]
@@ -919,13 +929,13 @@ def _live_overview(doc: dict, data: _Data, fns: list[dict], js_functions: list[d
         ("signing failures", c.get("signing_fail", 0), bool(c.get("signing_fail"))),
         ("deprecated runtimes", c.get("runtime_deprecated", 0), bool(c.get("runtime_deprecated"))),
     ]) + '<div class="charts">'
-        + _chart("Findings by severity (all functions)", [(r, sev.get(r, 0), f"s-{r}") for r in RATINGS])
-        + _chart("Functions by highest severity", [(r, worst[r], "s-malicious" if r == "malicious" else f"s-{r}" if r in _SEV_ORDER
+        + _chart("Findings by severity" + (" (all functions)" if fns else ""), [(r, sev.get(r, 0), f"s-{r}") for r in RATINGS])
+        + ("" if not fns else _chart("Functions by highest severity", [(r, worst[r], "s-malicious" if r == "malicious" else f"s-{r}" if r in _SEV_ORDER
                                                      else "v-pass") for r in ("malicious", *RATINGS, "no findings")])
         + _chart("Functions by runtime", rt_chart)
         + _chart("Functions by runtime status", [(k, n, f"v-{k}" if k in ("supported", "deprecated", "deprecating-soon") else "v-other")
                                                  for k, n in sorted(rt_status.items(), key=lambda kv: (-kv[1], kv[0]))])
-        + _chart("Functions by signing verdict", [(k, n, sig_cls.get(k, "v-other")) for k, n in sorted(signing.items(), key=lambda kv: (-kv[1], kv[0]))])
+        + _chart("Functions by signing verdict", [(k, n, sig_cls.get(k, "v-other")) for k, n in sorted(signing.items(), key=lambda kv: (-kv[1], kv[0]))]))
         + "</div>" + _region_table(doc))
 
 
