@@ -107,6 +107,7 @@ tr.hide{display:none}
 td.num,th.num{text-align:right}
 button.open{all:unset;cursor:pointer;color:var(--acc);text-decoration:underline}
 button.open:focus{outline:2px solid var(--acc)}
+#detail td button.open[data-vuln]{white-space:nowrap}
 .sev{display:inline-block;white-space:nowrap;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;font-weight:600;text-transform:uppercase}
 .s-critical{background:var(--critical)}.s-high{background:var(--high)}.s-medium{background:var(--medium);color:#222}
 .s-low{background:var(--low)}.s-none{background:var(--none)}.s-unknown{background:var(--unknown)}
