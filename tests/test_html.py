@@ -266,15 +266,16 @@ def artifacts() -> Path:
     return d
 
 
-def chromium(url: str, *, screenshot: Path | None = None, timeout: float = 120) -> tuple[str, list[str]]:
-    """(the DOM after load, or "" for a screenshot run; the console lines Chromium logged)."""
+def chromium(url: str, screenshot: Path, *, timeout: float = 120) -> tuple[str, list[str]]:
+    """Load ``url`` once: a screenshot, and (the DOM after load, the console lines Chromium logged)."""
     with tempfile.TemporaryDirectory() as profile:
         cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--window-size=1400,1000"]
-        cmd += [f"--screenshot={screenshot}"] if screenshot else ["--dump-dom"]
-        r = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+               f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--window-size=1400,1000",
+               f"--screenshot={screenshot}", "--dump-dom", url]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     console = [line for line in r.stderr.splitlines() if ":CONSOLE" in line]
+    assert screenshot.stat().st_size > 5000, (screenshot, r.stderr[-2000:])
     return r.stdout, console
 
 
@@ -302,22 +303,26 @@ class _Dom(HTMLParser):
             self.texts.append(data)
 
 
-def load_in_browser(path: Path, artifacts: Path, stem: str) -> _Dom:
-    """Load the page (self-test: every drill-down opened once) and keep screenshots of the overview and
-    of a drill-down; fail on any console message, uncaught error or CSP violation."""
+def load_in_browser(path: Path, artifacts: Path, stem: str, views: tuple[str, ...] = ()) -> _Dom:
+    """Load the page with ``#selftest`` (every drill-down opened once; the screenshot shows the last one)
+    and once per extra view (``#functions``, ``#open=fn:0``); fail on any console message, uncaught
+    error or CSP violation.  Screenshots: <stem>.png (overview), <stem>-drilldown.png, <stem>-<view>.png."""
     url = path.resolve().as_uri()
-    dom_text, console = chromium(url + "#selftest")
+    dom_text, console = chromium(url + "#selftest", artifacts / f"{stem}-drilldown.png")
     assert not console, console
     dom = _Dom()
     dom.feed(dom_text)
     assert dom.body.get("data-ok") == "1", (stem, dom.body, dom_text[-2000:])
     assert dom.body.get("data-errors") == "0" and dom.body.get("data-csp-violations") == "0", dom.body
     assert dom.body.get("data-selftest", "").endswith("; 0 foreign elements"), dom.body
-    for suffix, fragment in (("", ""), ("-drilldown", "#open=pkg:0"), ("-functions", "#functions")):
-        png = artifacts / f"{stem}{suffix}.png"
-        _dom, console = chromium(url + fragment, screenshot=png)
+    for view in ("", *views):
+        name = re.sub(r"[^a-z0-9]+", "-", view.lower()).strip("-")
+        text, console = chromium(url + view, artifacts / f"{stem}{'-' + name if name else ''}.png")
         assert not console, console
-        assert png.stat().st_size > 5000, png
+        other = _Dom()
+        other.feed(text)
+        assert other.body.get("data-ok") == "1" and other.body.get("data-errors") == "0", (view, other.body)
+        assert other.body.get("data-csp-violations") == "0", (view, other.body)
     return dom
 
 
@@ -333,7 +338,7 @@ def rendered(sample_results, tmp_path_factory) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["python-function", "node-function", "java-function", "python-layer-sitepackages"])
 def test_sample_reports_render_in_chromium(name, rendered, artifacts):
-    dom = load_in_browser(rendered / f"{name}.html", artifacts, name)
+    dom = load_in_browser(rendered / f"{name}.html", artifacts, name, ("#vulns",))
     assert "img" not in dom.tags
 
 
@@ -350,7 +355,7 @@ def test_hostile_names_render_as_text_in_chromium(tmp_path, artifacts, full_db):
     r = subprocess.run([sys.executable, "-m", "pkgscan", "scan", str(tmp_path / "escapes.zip"), "--db", str(full_db), "-q",
                         "-o", str(out)], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    dom = load_in_browser(out, artifacts, "hostile-escapes")
+    dom = load_in_browser(out, artifacts, "hostile-escapes", ("#packages",))
     text = "".join(dom.texts)
     assert HTML_NAME in text and "esc\\x1b]0;pwned\\x07" in text
     assert "img" not in dom.tags
@@ -385,7 +390,45 @@ def test_account_report_renders_in_chromium(aws_account, full_db, tmp_path, arti
     assert "access denied" in page and "Functions by signing verdict" in page
     signing = {f["signing"]["verdict"] for f in data["functions"]}
     assert {"pass", "fail"} <= signing
-    dom = load_in_browser(out, artifacts, "account")
+    # a drill-down with layers, runtime notes and signing checks
+    rich = next(i for i, f in enumerate(data["functions"]) if f["layers"] and f["eff"] and f["eff"]["notes"]
+                and f["signing"]["reports"])
+    dom = load_in_browser(out, artifacts, "account", ("#functions", f"#open=fn:{rich}", "#packages"))
+    # "which functions ship lodash 4.17.15": the package view filtered, and the package's drill-down
+    [lodash] = [i for i, p in enumerate(data["packages"]) if p[3] == "pkg:npm/lodash@4.17.15"]
+    # two sources in the page agree: the functions' own findings (the results document) and the
+    # package's places (the account's scan result)
+    shipping = {i for i, f in enumerate(data["functions"]) if any(data["findings"][x[0]][8] == lodash for x in f["findings"])}
+    assert shipping and {data["places"][o[0]][1] for o in data["packages"][lodash][6]} == shipping
+    found, console = chromium(out.as_uri() + "#find=lodash%204.17.15", artifacts / "account-find-lodash.png")
+    assert not console, console
+    table = re.search(r'<table class="data" id="pkg-table">.*?</table>', found, re.S).group(0)
+    visible = [row for row in re.findall(r"<tr( [^>]*)?>", table)[1:] if 'class="hide"' not in row]
+    assert len(visible) == 1 and 'data-eco="npm"' in visible[0], visible
+    opened, console = chromium(out.as_uri() + f"#open=pkg:{lodash}", artifacts / "account-lodash-4.17.15.png")
+    assert not console and f"Shipped by ({len(shipping)})" in opened
     assert dom.body.get("data-selftest", "").startswith(str(min(300, len(data["functions"])) + min(300, len(data["layers"]))
                                                             + min(300, len(data["findings"]))
                                                             + min(300, len(data["packages"]))))
+
+
+@needs_chromium
+@pytest.mark.slow
+def test_lambda_and_layer_reports_render_in_chromium(aws_small_account, full_db, tmp_path, artifacts):
+    """``pkgscan lambda`` (one function with its layer) and ``pkgscan layer`` (one layer version) with -o x.html."""
+    emu = aws_small_account
+    env = {**os.environ, **emu.env(), "PKGSCAN_DB_DIR": str(full_db), "PKGSCAN_CACHE_DIR": str(tmp_path / "cache")}
+    layer_arn = emu.client("lambda", "us-east-1").list_layer_versions(LayerName="shared")["LayerVersions"][0]["LayerVersionArn"]
+    for stem, args in (("lambda-fn-py", ["lambda", "fn-py", "--region", "us-east-1"]),
+                       ("layer-shared", ["layer", layer_arn, "--region", "us-east-1"])):
+        out = tmp_path / f"{stem}.html"
+        r = subprocess.run([sys.executable, "-m", "pkgscan", *args, "-q", "-o", str(out)], env=env, capture_output=True,
+                           text=True, cwd=tmp_path)
+        assert r.returncode in (0, 1), r.stderr
+        _p, data = check_page(out.read_text())
+        assert data["kind"] == "live" and data["packages"], stem
+        if stem.startswith("lambda"):
+            assert [f["name"] for f in data["functions"]] == ["fn-py"] and data["functions"][0]["layers"] == [layer_arn]
+        else:
+            assert [x["arn"] for x in data["layers"]] == [layer_arn] and not data["functions"]
+        load_in_browser(out, artifacts, stem, ("#open=fn:0",) if stem.startswith("lambda") else ("#open=layer:0",))

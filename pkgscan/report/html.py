@@ -21,7 +21,8 @@ built the artifact or named the function), so:
 The output is deterministic: the same input gives the same bytes (a date is shown only when
 ``SOURCE_DATE_EPOCH`` or the report's timestamp gives one).
 
-A drill-down can be linked: ``#open=fn:3`` (or ``pkg:``, ``vuln:``, ``layer:``) opens it on load.
+A drill-down can be linked: ``#open=fn:3`` (or ``pkg:``, ``vuln:``, ``layer:``) opens it on load;
+``#find=lodash%204.17.15`` opens the package view filtered.
 
 Self-test: opened with ``#selftest``, the script opens every drill-down once (up to 300 of each
 kind) and writes the outcome into ``<body>``: ``data-ok="1"`` once everything is wired,
@@ -97,7 +98,7 @@ svg .bg{fill:var(--soft)}
 .controls select{padding:4px;border:1px solid var(--line);border-radius:4px}
 .count{color:var(--mut)}
 table{border-collapse:collapse;width:100%;margin:4px 0 12px}
-th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:break-word}
 th{background:var(--soft);position:sticky;top:37px;z-index:1;white-space:nowrap}
 th button{all:unset;cursor:pointer;font-weight:600}
 th[aria-sort=ascending] button::after{content:" \\25B2"}
@@ -106,7 +107,8 @@ tr.hide{display:none}
 td.num,th.num{text-align:right}
 button.open{all:unset;cursor:pointer;color:var(--acc);text-decoration:underline}
 button.open:focus{outline:2px solid var(--acc)}
-.sev{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;font-weight:600;text-transform:uppercase}
+#detail td button.open[data-vuln]{white-space:nowrap}
+.sev{display:inline-block;white-space:nowrap;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;font-weight:600;text-transform:uppercase}
 .s-critical{background:var(--critical)}.s-high{background:var(--high)}.s-medium{background:var(--medium);color:#222}
 .s-low{background:var(--low)}.s-none{background:var(--none)}.s-unknown{background:var(--unknown)}
 .s-malicious{background:#000;color:#fff}
@@ -114,7 +116,7 @@ svg .s-critical{fill:var(--critical)}svg .s-high{fill:var(--high)}svg .s-medium{
 svg .s-low{fill:var(--low)}svg .s-none{fill:var(--none)}svg .s-unknown{fill:var(--unknown)}
 svg .v-pass,svg .v-supported{fill:var(--pass)}svg .v-fail,svg .v-deprecated{fill:var(--fail)}
 svg .v-unknown,svg .v-deprecating-soon{fill:var(--warn)}svg .v-other{fill:var(--none)}svg .v-eco{fill:var(--acc)}
-.v{font-weight:600}.v-pass,.v-supported,.v-scanned{color:var(--pass)}.v-fail,.v-deprecated,.v-failed{color:var(--fail)}
+.v{font-weight:600;white-space:nowrap}.v-pass,.v-supported,.v-scanned{color:var(--pass)}.v-fail,.v-deprecated,.v-failed{color:var(--fail)}
 .v-unknown,.v-deprecating-soon,.v-skipped{color:var(--warn)}
 .mut{color:var(--mut)}
 code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px}
@@ -131,7 +133,7 @@ footer{color:var(--mut);padding:12px 24px;border-top:1px solid var(--line)}
 JS = r"""
 (function () {
   "use strict";
-  var violations = 0, errors = 0, D = null, invIndex = null;
+  var violations = 0, errors = 0, D = null, invIndex = null, FILTERS = {}, showTab = null;
   function mark() {
     if (!document.body) return;
     document.body.setAttribute("data-csp-violations", String(violations));
@@ -206,6 +208,8 @@ JS = r"""
       a.addEventListener("click", function (ev) { ev.preventDefault(); show(a.getAttribute("data-tab")); history.replaceState(null, "", "#" + a.getAttribute("data-tab")); });
     });
     show((location.hash || "").slice(1));
+    window.scrollTo(0, 0);
+    showTab = show;
   }
 
   // ---- sortable, filterable tables
@@ -246,6 +250,7 @@ JS = r"""
         });
         if (count) count.textContent = shown + " of " + rows.length + " shown";
       }
+      FILTERS[t.id] = function (q) { if (input) input.value = q; apply(); };
       if (input) input.addEventListener("input", apply);
       selects.forEach(function (s) { s.addEventListener("change", apply); });
       apply();
@@ -328,7 +333,7 @@ JS = r"""
       else note = "";
       return [e, by[e], note];
     });
-    table(body, ["Ecosystem", "Packages", "Advisories"], rows);
+    table(body, D.db ? ["Ecosystem", "Packages", "Advisories"] : ["Ecosystem", "Packages", "Note"], rows);
     if (unversioned) add(body, el("p", "mut", unversioned + " package(s) without a version cannot be matched against advisories."));
   }
   function showPackage(i) {
@@ -371,6 +376,16 @@ JS = r"""
               ["Compatible runtimes", l.runtimes.join(", ")], ["Code SHA-256", l.code_sha256]]);
     add(body, el("h3", null, "Findings (" + l.findings.length + ")"));
     table(body, ["Severity", "Score", "Vulnerability", "Package", "Version", "Fixed in", "Labels", "Suppressed"], findingRows(l.findings));
+    var pl = -1;
+    D.places.forEach(function (p, k) { if (p[1] < 0 && p[0] === l.arn) pl = k; });
+    if (pl >= 0) {
+      inventoryOf(-1);
+      var inv = invIndex["p" + pl] || [];
+      add(body, el("h3", null, "Packages (" + inv.length + ")"));
+      table(body, ["Ecosystem", "Package", "Version", "Location"], inv.map(function (x) {
+        var p = D.packages[x[0]]; return [p[0], opener("pkg", x[0], p[1]), p[2], x[1].join("\n")];
+      }));
+    }
     add(body, el("h3", null, "Used by"));
     list(body, l.usedBy.map(function (fi) { return opener("fn", fi, D.functions[fi].name + " @ " + D.functions[fi].version + " (" + D.functions[fi].region + ")"); }));
     return body;
@@ -408,6 +423,8 @@ JS = r"""
     if (location.hash === "#selftest") selftest();
     var m = /^#open=(fn|pkg|vuln|layer):(\d+)$/.exec(location.hash);
     if (m) OPEN[m[1]](parseInt(m[2], 10));
+    var q = /^#find=(.*)$/.exec(location.hash);
+    if (q && FILTERS["pkg-table"]) { showTab("packages"); var v = q[1]; try { v = decodeURIComponent(v); } catch (e) { /* shown as typed */ } FILTERS["pkg-table"](v); }
     document.body.setAttribute("data-ok", "1");
     mark();
   }
@@ -793,7 +810,7 @@ def render_live(doc: dict, scan=None, options=None) -> str:
             f'<td><button type="button" class="open" data-fn="{i}">{_t(f.get("name"))}</button></td>'
             f'<td class="mono">{_t(f.get("version"))}</td><td>{_t(f.get("region"))}</td><td class="mono">{_t(f.get("account"))}</td>'
             f'<td>{_t(f.get("runtime"))} <span class="v v-{_t(rt_status)}">{_t(rt_status)}</span></td>'
-            f'<td><span class="v v-{_t(verdict)}">{_t(sign_label)}</span></td>'
+            f'<td><span class="v v-{_t(sign_label.replace(" ", "-"))}">{_t(sign_label)}</span></td>'
             f'<td class="num">{pkg_count[i]}</td><td class="num">{len(active)}</td>'
             f'<td data-v="{-1 if mal else _SEV_ORDER.get(worst, 9)}">{_sev_badge(worst, mal) if worst else ""}</td>'
             f'<td><span class="v v-{_t(status)}">{_t(status)}</span>{(" " + _t(f.get("reason"))) if f.get("reason") else ""}</td></tr>')
@@ -834,7 +851,7 @@ def render_live(doc: dict, scan=None, options=None) -> str:
                              ("Findings", True), ("Highest", False), ("Status", False)])
                    + "<tbody>" + "".join(layer_rows) + "</tbody></table>") if layers else '<p class="mut">None.</p>'
     tabs = [("overview", "Overview", overview),
-            ("functions", f"Functions ({len(fns)})", fn_table),
+            *([("functions", f"Functions ({len(fns)})", fn_table)] if fns else []),
             ("packages", f"Packages ({len(data.packages)})", _package_table(data, None, "Functions")),
             ("vulns", f"Vulnerabilities ({sum(1 for f in data.findings if not f[10])})", _vuln_table(data, where, "Functions")),
             ("layers", f"Layers ({len(layers)})", layer_table)]
@@ -867,7 +884,11 @@ def _live_findings(data: _Data, entries: list[dict]) -> list[list]:
                           score=x.get("score"), fixed=x.get("fixed", []), recommended=x.get("recommended"),
                           malicious=x.get("malicious"), suppressed=_suppressed_text(x.get("suppressed")))
         out.append([fi, [_n(lb) for lb in x.get("labels", [])], _n(_suppressed_text(x.get("suppressed")))])
-    return out
+
+    def order(item):
+        f = data.findings[item[0]]
+        return (not f[6], -rating_rank(f[2]), -(f[3] if f[3] is not None else -1.0), data.packages[f[8]][1], f[0])
+    return sorted(out, key=order)
 
 
 def _live_overview(doc: dict, data: _Data, fns: list[dict], js_functions: list[dict]) -> str:
@@ -909,13 +930,13 @@ def _live_overview(doc: dict, data: _Data, fns: list[dict], js_functions: list[d
         ("signing failures", c.get("signing_fail", 0), bool(c.get("signing_fail"))),
         ("deprecated runtimes", c.get("runtime_deprecated", 0), bool(c.get("runtime_deprecated"))),
     ]) + '<div class="charts">'
-        + _chart("Findings by severity (all functions)", [(r, sev.get(r, 0), f"s-{r}") for r in RATINGS])
-        + _chart("Functions by highest severity", [(r, worst[r], "s-malicious" if r == "malicious" else f"s-{r}" if r in _SEV_ORDER
+        + _chart("Findings by severity" + (" (all functions)" if fns else ""), [(r, sev.get(r, 0), f"s-{r}") for r in RATINGS])
+        + ("" if not fns else _chart("Functions by highest severity", [(r, worst[r], "s-malicious" if r == "malicious" else f"s-{r}" if r in _SEV_ORDER
                                                      else "v-pass") for r in ("malicious", *RATINGS, "no findings")])
         + _chart("Functions by runtime", rt_chart)
         + _chart("Functions by runtime status", [(k, n, f"v-{k}" if k in ("supported", "deprecated", "deprecating-soon") else "v-other")
                                                  for k, n in sorted(rt_status.items(), key=lambda kv: (-kv[1], kv[0]))])
-        + _chart("Functions by signing verdict", [(k, n, sig_cls.get(k, "v-other")) for k, n in sorted(signing.items(), key=lambda kv: (-kv[1], kv[0]))])
+        + _chart("Functions by signing verdict", [(k, n, sig_cls.get(k, "v-other")) for k, n in sorted(signing.items(), key=lambda kv: (-kv[1], kv[0]))]))
         + "</div>" + _region_table(doc))
 
 
