@@ -146,7 +146,12 @@ def scan(path: str, fmt: str | None, output: str | None, layout: str | None, spe
         checker = Checker(check_options_from(kw))
         inv = scan_path(path, layout=layout)
         result = checker.check(inv)
-        text = _render(Report(SCAN, scan=result), out, spec_version=spec_version)
+        shown = result
+        if quiet and out.fmt in ("table", "markdown", "html"):  # -q: no warnings in what people read
+            from dataclasses import replace as _replace
+
+            shown = _replace(result, warnings=())
+        text = _render(Report(SCAN, scan=shown), out, spec_version=spec_version)
     except (PkgscanError, ValueError) as exc:
         fail(str(exc))
         return

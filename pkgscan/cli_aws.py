@@ -116,6 +116,10 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
     from .vulns import policy
 
     pwarn = _apply_policy(results, kw)
+    checker = kw.get("_checker")
+    data_warnings = checker.warnings(inv for r in results for inv in r.inventories.values()) if checker else []
+    if results:  # into the results documents too (summary.json, every format), as scan's reports carry them
+        results[0].warnings.extend(w for w in [*pwarn, *data_warnings] if w not in results[0].warnings)
     if accounts is None:
         accounts = [{"account": r.account, "name": "", "status": "scanned", "reason": ""} for r in results if r.account]
         accounts = list({a["account"]: a for a in accounts}.values())
@@ -130,12 +134,14 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
         doc = res.finalize(docs)
     out = kw["_out"]
     scan_result = res.fleet_scan_result(results)
-    text = render(Report(LIVE, scan=scan_result, live=doc), out.fmt,
+    shown = doc
+    if kw["quiet"] and out.fmt in ("table", "markdown", "html"):  # -q: no warnings in what people read
+        shown = {**doc, "warnings": []}
+        scan_result = dataclasses.replace(scan_result, warnings=())
+    text = render(Report(LIVE, scan=scan_result, live=shown), out.fmt,
                   RenderOptions(spec_version=kw["spec_version"], width=out.width, color=out.color))
-    if not kw["quiet"]:
-        checker = kw.get("_checker")
-        data_warnings = checker.warnings(inv for r in results for inv in r.inventories.values()) if checker else []
-        for w in sorted({w for r in results for w in r.warnings} | set(pwarn) | set(data_warnings)):
+    if not kw["quiet"] and not (out.fmt == "table" and out.tty):  # a table on the terminal shows them itself
+        for w in sorted({w for r in results for w in r.warnings}):
             warn(w)
     out.write(text)
     all_findings = [f for r in results for fr in r.functions for f in fr.findings] + \
@@ -225,8 +231,19 @@ def register(main: click.Group) -> None:
     @_guard
     def layer_cmd(layer_version_arn, **kw):
         """Scan one layer version (its ARN)."""
+        from .aws.arn import parse as parse_arn
+
+        arn = parse_arn(layer_version_arn)
+        parts = arn.resource.split(":") if arn else []
+        if arn is None or arn.service != "lambda" or len(parts) != 3 or parts[0] != "layer" or not parts[2].isdigit():
+            raise click.UsageError(f"not a layer version ARN: {layer_version_arn!r} "
+                                   "(arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)")
         scanner = _setup(kw)
-        _finish(scanner.scan_layer(layer_version_arn), kw)
+        result = scanner.scan_layer(layer_version_arn)
+        missing = [lr for lr in result.layers if lr.status == "failed" and "ResourceNotFound" in lr.reason]
+        if missing:  # the one resource named does not exist: an input error, like a missing function
+            fail(f"layer version {layer_version_arn} not found ({missing[0].reason}): check the ARN and its version")
+        _finish(result, kw)
 
     @main.command("account")
     @click.option("--regions", default=None, help="'all' (every enabled region) or a comma-separated list (default: --region).")

@@ -158,6 +158,9 @@ def gate_line(findings, fail_on: str | None) -> str:
     level = (fail_on or "").lower()
     hits = [f for f in findings if f.active and (level == "any" or effective_rank(f) >= rating_rank(level))]
     hits.sort(key=lambda f: (-effective_rank(f), f.id, f.component.name))
-    worst = ", ".join(f"{f.id} ({f.severity.rating}) in {f.component.name} {f.component.version}" for f in hits[:3])
-    more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
-    return f"{len(hits)} finding{'s' if len(hits) != 1 else ''} at or above --fail-on {level}: {worst}{more}"
+    distinct = list({(f.id, f.component.purl): f for f in hits}.values())  # one package in several functions
+    worst = ", ".join(f"{f.id} ({'malicious' if f.malicious else f.severity.rating}) in {f.component.name} "
+                      f"{f.component.version}" for f in distinct[:3])
+    more = f" and {len(distinct) - 3} more" if len(distinct) > 3 else ""
+    where = f" ({len(distinct)} distinct)" if len(distinct) != len(hits) else ""
+    return f"{len(hits)} finding{'s' if len(hits) != 1 else ''}{where} at or above --fail-on {level}: {worst}{more}"

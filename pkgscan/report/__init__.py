@@ -148,8 +148,10 @@ def from_path(path: str, kind: str) -> str | None:
                           f"({', '.join(names(kind))})")
     fmt = best[1]
     if kind not in fmt.kinds:
-        # a generic ending (".json", ".xml") shared by several formats: the first that fits this kind
-        for f in FORMATS:
+        # a generic ending (".json", ".xml") shared by several formats: the first that fits this kind;
+        # a specific one (".spdx.json", ".sarif") names its format, which this report cannot be
+        generic = best[0] == len(base) - base.rfind(".")
+        for f in FORMATS if generic else ():
             if kind in f.kinds and any(base.endswith(s) for s in f.suffixes):
                 return f.name
         raise FormatError(f"{path!r} looks like {fmt.name}, which cannot show a {kind} report: give --format "
