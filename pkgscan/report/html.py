@@ -628,7 +628,8 @@ def _coverage_html(c: dict | None) -> str:
     if c is None:
         return ""
     cls = "fail" if c["status"] == "partial" else "pass"
-    out = [f'<h3>Code coverage</h3><p><span class="v v-{cls}">{_t(c["status"])}</span> {_t(c["summary"])}</p>']
+    summary = c["summary"].removeprefix(c["status"] + ": ")
+    out = [f'<h3>Code coverage</h3><p><span class="v v-{cls}">{_t(c["status"])}</span> {_t(summary)}</p>']
     if c["kinds"]:
         out.append("<table><thead><tr><th>Kind</th><th class=num>Files</th><th class=num>Bytes</th>"
                    "<th class=num>Attributed files</th><th class=num>Attributed bytes</th>"
