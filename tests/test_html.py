@@ -237,6 +237,37 @@ def _synthetic_account(results: dict[str, ScanResult], n: int) -> tuple[dict, Sc
     return doc, ScanResult(inventory=inv, findings=tuple(findings[k] for k in sorted(findings)))
 
 
+COVERAGE = {"status": "partial", "attributed_fraction": 0.25, "summary": "partial: 412 KB of JavaScript not attributed",
+            "kinds": {"javascript": {"files": 3, "bytes": 600000, "attributed_files": 1, "attributed_bytes": 150000,
+                                     "third_party_bytes": 550000, "unattributed_bytes": 412000}},
+            "not_attributed": [{"path": "dist/<img src=x onerror=alert(1)>.js", "kind": "javascript", "bytes": 412000}]}
+
+
+def _hostile_live(results) -> dict:
+    """A results document with hostile function names, reasons, check reasons and a coverage path
+    (the shape Coverage.to_dict() gives live results)."""
+    doc, _scan = _synthetic_account(results, 3)
+    f = doc["functions"][0]
+    f["name"] = "</script><img src=x onerror=alert(1)>"
+    f["reason"] = "{{7*7}} <b>bold</b>"
+    f["signing"]["function"]["checks"][0]["reason"] = "<script>alert(1)</script>"
+    f["effective_runtime"] = {"notes": ["<iframe src=javascript:alert(1)>"], "shadowed": [
+        {"name": "<svg onload=alert(1)>", "version": "1", "location": "x", "source": "function", "shadowed_by": "y"}]}
+    f["coverage"] = COVERAGE
+    doc["functions"][1]["coverage"] = {"status": 5, "kinds": "junk"}  # malformed: shown as absent, not a crash
+    return doc
+
+
+def test_live_coverage_and_hostile_fields(sample_results):
+    page = render(Report(LIVE, scan=None, live=_hostile_live(sample_results)), "html")
+    p, data = check_page(page)
+    f0, f1 = data["functions"][0], data["functions"][1]
+    assert f0["coverage"]["status"] == "partial" and f0["coverage"]["not"][0][0] == "dist/<img src=x onerror=alert(1)>.js"
+    assert f0["coverage"]["kinds"] == [["javascript", 3, 600000, 1, 150000, 550000, 412000]]
+    assert f1["coverage"] is None or f1["coverage"]["kinds"] == []
+    assert "partial coverage" in page and "</script><img src=x onerror=alert(1)>" in "".join(p.text)
+
+
 def test_2000_functions_render_within_bounds(sample_results):
     doc, scan = _synthetic_account(sample_results, 2000)
     t0 = time.perf_counter()
@@ -344,7 +375,7 @@ def test_sample_reports_render_in_chromium(name, rendered, artifacts):
 
 @needs_chromium
 @pytest.mark.slow
-def test_hostile_names_render_as_text_in_chromium(tmp_path, artifacts, full_db):
+def test_hostile_names_render_as_text_in_chromium(tmp_path, artifacts, full_db, sample_results):
     """The hostile corpus's "escapes" zip (HTML and terminal escapes in names, versions, licenses, paths),
     scanned by the CLI; and the synthetic hostile result: in the DOM after every drill-down was opened,
     the names are text and no element they spell exists."""
@@ -362,6 +393,10 @@ def test_hostile_names_render_as_text_in_chromium(tmp_path, artifacts, full_db):
     synthetic = tmp_path / "synthetic.html"
     synthetic.write_text(render(Report(SCAN, scan=_hostile_result()), "html"))
     dom = load_in_browser(synthetic, artifacts, "hostile-synthetic")
+    live = tmp_path / "hostile-live.html"
+    live.write_text(render(Report(LIVE, scan=None, live=_hostile_live(sample_results)), "html"))
+    live_dom = load_in_browser(live, artifacts, "hostile-live", ("#functions", "#open=fn:0"))
+    assert "img" not in live_dom.tags
     text = "".join(dom.texts)
     for name in ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>", "{{7*7}}"):
         assert name in text, name

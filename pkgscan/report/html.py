@@ -319,8 +319,18 @@ JS = r"""
       }));
     });
     add(body, el("h3", null, "Coverage"));
+    codeCoverage(body, f.coverage);
     coverage(body, inv.map(function (x) { return x[0]; }));
     return body;
+  }
+  function codeCoverage(body, c) {
+    if (!c) { add(body, el("p", "mut", "No code coverage figures for this function.")); return; }
+    kv(body, [["Code coverage", el("span", "v v-" + (c.status === "partial" ? "fail" : "pass"), c.status)], ["Summary", c.summary]]);
+    table(body, ["Kind", "Files", "Bytes", "Attributed files", "Attributed bytes", "Third-party-looking bytes", "Not attributed bytes"], c.kinds);
+    if (c.not.length) {
+      add(body, el("p", null, "Largest third-party-looking code no identified package accounts for:"));
+      table(body, ["Path", "Kind", "Bytes"], c.not);
+    }
   }
   function coverage(body, pkgIdx) {
     var by = {}, unversioned = 0;
@@ -593,6 +603,48 @@ class _Data:
                 "noOsv": sorted(e.key for e in ecosystems.all_ecosystems() if not e.osv), **extra}
 
 
+_PARTIAL = ' <span class="v v-deprecating-soon">partial coverage</span>'
+
+
+def _coverage(d) -> dict | None:
+    """A Coverage.to_dict() (inventory code coverage) for the script; None when absent or malformed."""
+    if d is not None and not isinstance(d, dict) and hasattr(d, "to_dict"):
+        d = d.to_dict()
+    if not isinstance(d, dict):
+        return None
+    try:
+        num = lambda v: v if isinstance(v, (int, float)) and not isinstance(v, bool) else 0  # noqa: E731
+        kinds = [[_n(k), *(num(v.get(f)) for f in ("files", "bytes", "attributed_files", "attributed_bytes",
+                                                   "third_party_bytes", "unattributed_bytes"))]
+                 for k, v in sorted((d.get("kinds") or {}).items()) if isinstance(v, dict)]
+        return {"status": _n(d.get("status")), "summary": _n(d.get("summary")), "kinds": kinds,
+                "not": [[_n(x.get("path")), _n(x.get("kind")), num(x.get("bytes"))]
+                        for x in d.get("not_attributed") or [] if isinstance(x, dict)]}
+    except (AttributeError, TypeError):
+        return None
+
+
+def _coverage_html(c: dict | None) -> str:
+    if c is None:
+        return ""
+    cls = "fail" if c["status"] == "partial" else "pass"
+    summary = c["summary"].removeprefix(c["status"] + ": ")
+    out = [f'<h3>Code coverage</h3><p><span class="v v-{cls}">{_t(c["status"])}</span> {_t(summary)}</p>']
+    if c["kinds"]:
+        out.append("<table><thead><tr><th>Kind</th><th class=num>Files</th><th class=num>Bytes</th>"
+                   "<th class=num>Attributed files</th><th class=num>Attributed bytes</th>"
+                   "<th class=num>Third-party-looking bytes</th><th class=num>Not attributed bytes</th></tr></thead><tbody>")
+        out += ["<tr>" + f"<td>{_t(k[0])}</td>" + "".join(f'<td class="num">{_t(v)}</td>' for v in k[1:]) + "</tr>"
+                for k in c["kinds"]]
+        out.append("</tbody></table>")
+    if c["not"]:
+        out.append("<p>Largest third-party-looking code no identified package accounts for:</p><table><thead><tr>"
+                   "<th>Path</th><th>Kind</th><th class=num>Bytes</th></tr></thead><tbody>")
+        out += [f'<tr><td class="mono">{_t(p)}</td><td>{_t(k)}</td><td class="num">{_t(n)}</td></tr>' for p, k, n in c["not"]]
+        out.append("</tbody></table>")
+    return "".join(out)
+
+
 def _suppressed_text(s) -> str:
     if s is None:
         return ""
@@ -712,7 +764,7 @@ def render_scan(result, options=None) -> str:
     ]) + '<div class="charts">'
         + _chart("Findings by severity", [(r, by_sev[r], f"s-{r}") for r in RATINGS])
         + _chart("Packages by ecosystem", [(e, n, "v-eco") for e, n in sorted(by_eco.items(), key=lambda kv: (-kv[1], kv[0]))])
-        + "</div>" + _scan_facts(result))
+        + "</div>" + _coverage_html(_coverage(getattr(inv, "coverage", None))) + _scan_facts(result))
     notices = inv.notices
     notice_rows = "".join(f'<tr data-sus="{"yes" if x.suspicious else "no"}"><td>{_t(x.code)}</td><td class="mono">{_t(x.path)}</td>'
                           f'<td>{_t(x.message)}</td><td>{"yes" if x.suspicious else ""}</td></tr>' for x in notices)
@@ -801,6 +853,7 @@ def render_live(doc: dict, scan=None, options=None) -> str:
                 "shadowed": [[data.s(s.get("name")), data.s(s.get("version")), data.s(s.get("location")),
                               data.s(s.get("source")), data.s(s.get("shadowed_by"))] for s in eff.get("shadowed", [])]},
             "findings": items,
+            "coverage": _coverage(f.get("coverage")),
         })
         rt_status = rv.get("status", "")
         status = f.get("status", "")
@@ -813,7 +866,8 @@ def render_live(doc: dict, scan=None, options=None) -> str:
             f'<td><span class="v v-{_t(sign_label.replace(" ", "-"))}">{_t(sign_label)}</span></td>'
             f'<td class="num">{pkg_count[i]}</td><td class="num">{len(active)}</td>'
             f'<td data-v="{-1 if mal else _SEV_ORDER.get(worst, 9)}">{_sev_badge(worst, mal) if worst else ""}</td>'
-            f'<td><span class="v v-{_t(status)}">{_t(status)}</span>{(" " + _t(f.get("reason"))) if f.get("reason") else ""}</td></tr>')
+            f'<td><span class="v v-{_t(status)}">{_t(status)}</span>{(" " + _t(f.get("reason"))) if f.get("reason") else ""}'
+            f'{_PARTIAL if (js_functions[-1]["coverage"] or {}).get("status") == "partial" else ""}</td></tr>')
     js_layers = []
     layer_rows = []
     for i, lr in enumerate(layers):
