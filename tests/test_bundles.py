@@ -344,3 +344,15 @@ def test_json_report_coverage_block():
     doc = build(ScanResult(inventory=scanned("webpack-prod"), findings=()))
     assert doc["summary"]["coverage"] == "partial"
     assert doc["coverage"]["kinds"]["javascript"]["unattributed_bytes"] == doc["coverage"]["not_attributed"][0]["bytes"]
+
+
+def test_function_and_layers_coverage_merge():
+    from pkgscan.inventory.coverage import merge
+
+    fn, layer = scanned("esbuild-minified").coverage, scanned("python-slim").coverage
+    both = merge([("", fn), ("layer:1/", layer)])
+    assert both.third_party_bytes == fn.third_party_bytes + layer.third_party_bytes
+    assert both.unattributed_bytes == fn.unattributed_bytes
+    assert both.status == "complete"  # 223 KB of 2.8 MB: mostly attributed, under 1 MiB
+    assert ("index.js", "javascript", fn.unattributed_bytes) in both.not_attributed
+    assert merge([("", None)]) is None
