@@ -356,3 +356,17 @@ def test_function_and_layers_coverage_merge():
     assert both.status == "complete"  # 223 KB of 2.8 MB: mostly attributed, under 1 MiB
     assert ("index.js", "javascript", fn.unattributed_bytes) in both.not_attributed
     assert merge([("", None)]) is None
+
+
+def test_fail_on_partial_switch(advisory_db_dir):
+    from click.testing import CliRunner
+
+    from pkgscan.cli import main
+
+    base = ["scan", "--db", str(advisory_db_dir), "--max-db-age", "100000", "-f", "json"]
+    partial = CliRunner().invoke(main, [*base, str(BUNDLES / "esbuild-minified.zip")])
+    assert partial.exit_code == 0  # partial alone does not fail a build...
+    gated = CliRunner().invoke(main, [*base, "--fail-on-partial", str(BUNDLES / "esbuild-minified.zip")])
+    assert gated.exit_code == 1 and "partial: 223 KB of JavaScript not attributed" in gated.output
+    clean = CliRunner().invoke(main, [*base, "--fail-on-partial", str(BUNDLES / "python-zip.zip")])
+    assert clean.exit_code == 0, clean.output
