@@ -370,3 +370,10 @@ def test_fail_on_partial_switch(advisory_db_dir):
     assert gated.exit_code == 1 and "partial: 223 KB of JavaScript not attributed" in gated.output
     clean = CliRunner().invoke(main, [*base, "--fail-on-partial", str(BUNDLES / "python-zip.zip")])
     assert clean.exit_code == 0, clean.output
+
+
+def test_library_copied_in_under_its_release_file_name():
+    inv = _scan_bytes(_zip({"static/js/jquery-3.4.1.min.js": b"/* not the real file */\n" * 10, "app.py": b""}))
+    jq = inv.component("npm", "jquery", "3.4.1")
+    assert jq is not None and jq.evidence[0].technique == "filename" and jq.confidence == 0.6
+    assert inv.coverage.status == "complete"  # the file is the component's
