@@ -36,6 +36,10 @@ from ..errors import EntryError
 from ..model import NPM, Evidence, Notice
 from .base import CatalogResult, Installed, decode_text, dirname, scrub
 
+#: smaller files are not read (nothing bundled fits), unless a source map sits beside them
+MIN_BUNDLE = 2048
+#: string-literal fingerprints only for files this large (a bundle, not a module of the app's own)
+MIN_FINGERPRINT = 16 * 1024
 #: the most of one bundle that is analysed (a larger one: its first MAX_BUNDLE bytes, with a notice)
 MAX_BUNDLE = 48 * 1024 * 1024
 MAX_MAP = 64 * 1024 * 1024
@@ -344,8 +348,8 @@ class JavaScriptBundleCataloger:
     # ------------------------------------------------------------------------------- one file
     def bundle(self, tree: Tree, path: str, have: set[str], result: CatalogResult) -> None:
         size = tree.size(path)
-        if size < 64:
-            return
+        if size < MIN_BUNDLE and path + ".map" not in have:
+            return  # too small to hold a bundled library (a handler, a config): not read
         try:
             if size > MAX_BUNDLE:
                 data = tree.read_head(path, MAX_BUNDLE)
@@ -430,7 +434,7 @@ class JavaScriptBundleCataloger:
             self._pkg_json_objects(text, pkgs, where)
 
         # 4b. string-literal fingerprints, when nothing delimits the modules
-        if not marks and map_bytes is None:
+        if not marks and map_bytes is None and size >= MIN_FINGERPRINT:
             self._fingerprints(data, pkgs, where)
 
         # 5. retire.js signatures: within each package's own text when the modules are known,
