@@ -225,5 +225,12 @@ def _group(path: str) -> str:
     return root + rel[: i + 1] if i > 0 else path
 
 
-def compute(tree: Tree, result: CatalogResult) -> Coverage:
-    return summarize(file_figures(tree, result))
+def compute(tree: Tree, result: CatalogResult) -> Coverage | None:
+    """The artifact's coverage; None (with a notice) if it cannot be measured: never fails a scan."""
+    try:
+        return summarize(file_figures(tree, result))
+    except (RecursionError, MemoryError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        from ..model import Notice
+
+        tree.notices.append(Notice("coverage-unmeasured", "", f"coverage not measured: {type(exc).__name__}"))
+        return None
