@@ -377,3 +377,20 @@ def test_library_copied_in_under_its_release_file_name():
     jq = inv.component("npm", "jquery", "3.4.1")
     assert jq is not None and jq.evidence[0].technique == "filename" and jq.confidence == 0.6
     assert inv.coverage.status == "complete"  # the file is the component's
+
+
+def test_webpack_development_keys_and_index_maps():
+    dev = (b"/******/ (() => { // webpackBootstrap\n/******/ \tvar __webpack_modules__ = ({\n\n"
+           b'/***/ "./node_modules/left-pad/index.js":\n/***/ ((module) => {\n' + b"module.exports = leftPad;\n" * 200
+           + b'\n/***/ }),\n\n/***/ "./src/index.js":\n/***/ ((module) => {\n' + b"console.log(1);\n" * 100 + b"/***/ })\n")
+    inv = _scan_bytes(_zip({"main.js": dev}))
+    assert [c.name for c in inv.components] == ["left-pad"]
+    assert inv.components[0].evidence[0].detail == "webpack module key: ./node_modules/left-pad/"
+    js = next(k for k in inv.coverage.kinds if k.kind == "javascript")
+    assert 0 < js.attributed_bytes < js.bytes and js.unattributed_bytes == 0  # the app's own module is not third-party
+    index_map = {"version": 3, "sections": [
+        {"offset": {"line": 0, "column": 0}, "map": {"version": 3, "sources": ["../node_modules/ms/index.js"],
+                                                    "sourcesContent": ["module.exports = function () {};"], "mappings": ""}}]}
+    inv = _scan_bytes(_zip({"out.js": b"x" * 4000 + b"\n//# sourceMappingURL=out.js.map\n",
+                            "out.js.map": json.dumps(index_map).encode()}))
+    assert [c.name for c in inv.components] == ["ms"]
