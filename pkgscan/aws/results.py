@@ -249,6 +249,7 @@ def finalize(docs: list[dict]) -> dict:
             "signing_unknown": sum(1 for f in fns if f["signing"]["verdict"] == "unknown"),
             "runtime_deprecated": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecated"),
             "runtime_deprecating_soon": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecating-soon"),
+            "coverage_partial": sum(1 for f in fns if (f.get("coverage") or {}).get("status") == "partial"),
         },
         "functions": fns,
         "layers": [layers[k] for k in sorted(layers)],
@@ -285,8 +286,11 @@ def merge_inventories(parts: list[tuple[str, str | None, Inventory]], artifact: 
         edges.update(inv.dependencies)
         notices.extend(inv.notices)
     art = dataclasses.replace(artifact, entries=sum(inv.artifact.entries for _p, _s, inv in parts))
+    from ..inventory.coverage import merge as merge_coverage
+
     return Inventory(artifact=art, components=tuple(sorted(comps.values(), key=lambda c: c.purl)),
-                     dependencies=tuple(sorted(edges)), notices=tuple(notices))
+                     dependencies=tuple(sorted(edges)), notices=tuple(notices),
+                     coverage=merge_coverage([(prefix, inv.coverage) for prefix, _s, inv in parts]))
 
 
 def combined_inventory(fr: FunctionResult, result: AccountResult) -> Inventory:

@@ -180,9 +180,34 @@ def summarize(figures: list[FileFigures]) -> Coverage:
     kinds = tuple(CoverageKind(k, *acc[k]) for k in KINDS if acc[k][0])
     third = sum(k.third_party_bytes for k in kinds)
     gap = sum(k.unattributed_bytes for k in kinds)
-    status = "partial" if third and (gap * 2 > third or gap > PARTIAL_BYTES) else "complete"
     shown = sorted(missing.items(), key=lambda kv: (-kv[1], kv[0]))[:_SHOWN]
-    return Coverage(status=status, kinds=kinds, not_attributed=tuple((g, k, n) for (g, k), n in shown))
+    return Coverage(status=status_for(third, gap), kinds=kinds, not_attributed=tuple((g, k, n) for (g, k), n in shown))
+
+
+def status_for(third_party_bytes: int, unattributed_bytes: int) -> str:
+    """``partial`` when more than half of the third-party-looking bytes, or more than PARTIAL_BYTES
+    of them, are not attributed."""
+    gap = unattributed_bytes
+    return "partial" if third_party_bytes and (gap * 2 > third_party_bytes or gap > PARTIAL_BYTES) else "complete"
+
+
+def merge(parts: list[tuple[str, Coverage]]) -> Coverage | None:
+    """The coverage of several artifacts seen as one (a function and its layers): (location prefix, coverage)."""
+    parts = [(p, c) for p, c in parts if c is not None]
+    if not parts:
+        return None
+    acc: dict[str, list[int]] = {}
+    for _, c in parts:
+        for k in c.kinds:
+            a = acc.setdefault(k.kind, [0] * 6)
+            for i, v in enumerate((k.files, k.bytes, k.attributed_files, k.attributed_bytes, k.third_party_bytes,
+                                   k.unattributed_bytes)):
+                a[i] += v
+    kinds = tuple(CoverageKind(k, *acc[k]) for k in KINDS if k in acc)
+    gaps = sorted(((p + path, kind, n) for p, c in parts for path, kind, n in c.not_attributed),
+                  key=lambda x: (-x[2], x[0]))[:_SHOWN]
+    return Coverage(status=status_for(sum(k.third_party_bytes for k in kinds), sum(k.unattributed_bytes for k in kinds)),
+                    kinds=kinds, not_attributed=tuple(gaps))
 
 
 def _group(path: str) -> str:
@@ -200,5 +225,12 @@ def _group(path: str) -> str:
     return root + rel[: i + 1] if i > 0 else path
 
 
-def compute(tree: Tree, result: CatalogResult) -> Coverage:
-    return summarize(file_figures(tree, result))
+def compute(tree: Tree, result: CatalogResult) -> Coverage | None:
+    """The artifact's coverage; None (with a notice) if it cannot be measured: never fails a scan."""
+    try:
+        return summarize(file_figures(tree, result))
+    except (RecursionError, MemoryError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        from ..model import Notice
+
+        tree.notices.append(Notice("coverage-unmeasured", "", f"coverage not measured: {type(exc).__name__}"))
+        return None

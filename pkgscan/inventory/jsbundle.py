@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -35,6 +36,10 @@ from ..errors import EntryError
 from ..model import NPM, Evidence, Notice
 from .base import CatalogResult, Installed, decode_text, dirname, scrub
 
+#: smaller files are not read (nothing bundled fits), unless a source map sits beside them
+MIN_BUNDLE = 2048
+#: string-literal fingerprints only for files this large (a bundle, not a module of the app's own)
+MIN_FINGERPRINT = 16 * 1024
 #: the most of one bundle that is analysed (a larger one: its first MAX_BUNDLE bytes, with a notice)
 MAX_BUNDLE = 48 * 1024 * 1024
 MAX_MAP = 64 * 1024 * 1024
@@ -176,12 +181,36 @@ def _anchor(pattern: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _retire_raw() -> dict:
+    try:
+        return json.loads(resources.files("pkgscan.data").joinpath("retirejs-extractors.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+@lru_cache(maxsize=1)
+def file_signatures() -> tuple[tuple[tuple[str, re.Pattern], ...], dict[str, tuple[str, str]]]:
+    """retire.js ``filename`` regexes (npm name, anchored regex) and ``hashes`` (sha1 -> (npm, version))."""
+    names: list[tuple[str, re.Pattern]] = []
+    hashes: dict[str, tuple[str, str]] = {}
+    for lib in _retire_raw().get("libraries", []):
+        npm = lib.get("npm") or ""
+        if not valid_npm_name(npm):
+            continue
+        for pat in lib.get("filename", []):
+            try:
+                names.append((npm, re.compile("^" + pat.replace("§§version§§", r"[0-9][0-9.a-z_\-]+") + "$")))
+            except re.error:
+                continue
+        for sha1, version in (lib.get("hashes") or {}).items():
+            hashes[sha1.lower()] = (npm, version)
+    return tuple(names), hashes
+
+
+@lru_cache(maxsize=1)
 def signatures() -> tuple[_Signature, ...]:
     """retire.js ``filecontent`` extractors whose library has an npm name, compiled, with anchors."""
-    try:
-        raw = json.loads(resources.files("pkgscan.data").joinpath("retirejs-extractors.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return ()
+    raw = _retire_raw()
     out: list[_Signature] = []
     for lib in raw.get("libraries", []):
         npm = lib.get("npm") or ""
@@ -293,17 +322,34 @@ class JavaScriptBundleCataloger:
         for path in sorted(paths):
             low = path.lower()
             if low.endswith((".js", ".mjs", ".cjs")):
+                self._by_file_name(tree, path, result)
                 try:
                     self.bundle(tree, path, have, result)
                 except (RecursionError, MemoryError, ValueError, KeyError, IndexError, UnicodeError, AttributeError,
                         TypeError) as exc:  # a safety net: a parser's slip costs this file's detail, never the scan
                     tree.notices.append(Notice("bundle-unreadable", path, f"bundle not fully analysed: {type(exc).__name__}"))
 
+    @staticmethod
+    def _by_file_name(tree: Tree, path: str, result: CatalogResult) -> None:
+        """A library copied in under its release's file name (``jquery-3.4.1.min.js``): retire.js's
+        ``filename`` extractors."""
+        base = path[path.rfind("/") + 1:]
+        for npm, rx in file_signatures()[0]:
+            m = rx.match(base)
+            if m is not None and m.groups() and m.group(1):
+                version = m.group(1).removesuffix(".min").removesuffix("-min")
+                where = tree.prefix + path
+                result.installed.append(Installed(
+                    ecosystem=NPM, name=npm, version=version, location=where, root=dirname(path),
+                    evidence=(Evidence("filename", 0.6, where, "retire.js file name pattern"),),
+                    properties=(("pkgscan:bundled-in", where),)))
+                return
+
     # ------------------------------------------------------------------------------- one file
     def bundle(self, tree: Tree, path: str, have: set[str], result: CatalogResult) -> None:
         size = tree.size(path)
-        if size < 64:
-            return
+        if size < MIN_BUNDLE and path + ".map" not in have:
+            return  # too small to hold a bundled library (a handler, a config): not read
         try:
             if size > MAX_BUNDLE:
                 data = tree.read_head(path, MAX_BUNDLE)
@@ -317,6 +363,16 @@ class JavaScriptBundleCataloger:
         pkgs: dict[str, _Pkg] = {}
         first_party = 0
         where = tree.prefix + path
+        hashes = file_signatures()[1]
+        if hashes and size <= MAX_BUNDLE:
+            digest = hashlib.sha1(data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")).hexdigest()
+            if digest in hashes:
+                npm, version = hashes[digest]
+                p = pkgs.setdefault(npm, _Pkg(npm))
+                ev = Evidence("hash-comparison", 0.95, where, "retire.js file hash (sha1)")
+                p.evidence.append(ev)
+                p.add_version(version, ev)
+                p.bytes = size
 
         # 1. module boundaries written by the bundler (esbuild comments, webpack dev keys)
         marks = [(m.start(), m.group(1).decode("utf-8", "replace"), "esbuild path comment")
@@ -378,7 +434,7 @@ class JavaScriptBundleCataloger:
             self._pkg_json_objects(text, pkgs, where)
 
         # 4b. string-literal fingerprints, when nothing delimits the modules
-        if not marks and map_bytes is None:
+        if not marks and map_bytes is None and size >= MIN_FINGERPRINT:
             self._fingerprints(data, pkgs, where)
 
         # 5. retire.js signatures: within each package's own text when the modules are known,

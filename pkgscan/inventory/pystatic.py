@@ -26,7 +26,7 @@ from importlib import resources
 
 from .. import ecosystems
 from ..archive import Tree
-from ..model import PYPI, Evidence
+from ..model import PYPI, Evidence, Notice
 from .base import CatalogResult, Installed, decode_text, dirname
 
 _PYPI = ecosystems.get(PYPI)
@@ -108,6 +108,14 @@ class PythonStaticCataloger:
         return not is_test_data(path)
 
     def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
+        try:
+            self._catalog(tree, paths, result)
+        except (RecursionError, MemoryError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            # a safety net: a slip here costs the metadata-less packages, never the scan
+            tree.notices.append(Notice("python-static-unreadable", "", f"packages without metadata not fully read: "
+                                       f"{type(exc).__name__}"))
+
+    def _catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
         have = set(paths)
         claimed: dict[str, set[str]] | None = None  # read only when a candidate needs it
         # candidates: (root, import name, directory or "" for a module, vendoring package)

@@ -270,6 +270,10 @@ def render_packages(inv, *, width: int | None = 120, color: bool = False) -> str
     n = len(inv.components)
     header = Text(f"pkgscan: {single_line(art.name)}", style="bold")
     header.append(f" ({single_line(art.layout)}, {n} package{'' if n == 1 else 's'})", style="dim")
+    cov = inv.coverage
+    if cov is not None and cov.third_party_bytes:
+        header.append(f" coverage {cov.fraction:.0%}" + (" PARTIAL" if cov.status == "partial" else ""),
+                      style="bold yellow" if cov.status == "partial" else "dim")
     out: list = [header]
     if inv.components:
         cols = [Col("Package", "id"), Col("Version", "id"), Col("Type", "id", 2), Col("Confidence", "id", 3),
@@ -286,6 +290,9 @@ def render_packages(inv, *, width: int | None = 120, color: bool = False) -> str
             out.append(Text(f"(not shown at this width: {', '.join(dropped)})", style="dim"))
     else:
         out += [Text(""), Text("No packages found: nothing identifiable was installed in it", style="yellow")]
+    if cov is not None and cov.status == "partial":
+        out += [Text(""), Text(single_line(cov.summary()) + ": " + ", ".join(
+            single_line(p) for p, _k, _n in cov.not_attributed[:3]), style="yellow")]
     return _print(out, width, color)
 
 
