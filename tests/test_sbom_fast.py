@@ -131,7 +131,7 @@ def test_components_shared_by_documents_are_rendered_once(sample_inventories, mo
     calls = []
     real = cyclonedx_fast._component_dict
     monkeypatch.setattr(cyclonedx_fast, "_component_dict", lambda c, spec: calls.append(c.purl) or real(c, spec))
-    cyclonedx_fast._COMPONENTS.clear()
+    cyclonedx_fast.clear_caches()
     inv = sample_inventories["node-function.zip"]
     first = emit_json(inv, timestamp=TS, name="a")
     n = len(calls)

@@ -244,25 +244,55 @@ def _component_dict(c, spec: str) -> tuple[tuple, dict]:
 
 
 _COMPONENTS: dict = {}
+_BY_ID: dict = {}
 _COMPONENT_CACHE_MAX = 200_000
 
 
 def _component(c, spec: str) -> tuple[tuple, str]:
     """(sort key, text at the components list's indentation) of one component, cached per run."""
+    ik = (id(c), spec)
+    same = _BY_ID.get(ik)
+    if same is not None and same[0] is c:  # the very object (a layer's component in every function using it)
+        return same[1]
     try:
         ck = (c, spec)
         hit = _COMPONENTS.get(ck)
     except TypeError:  # an unhashable field: render without caching
         ck, hit = None, None
-    if hit is not None:
-        return hit
-    key, d = _component_dict(c, spec)
-    res = (key, Raw(_text(d, "\n    ")))
-    if ck is not None:
-        if len(_COMPONENTS) >= _COMPONENT_CACHE_MAX:
-            _COMPONENTS.clear()
-        _COMPONENTS[ck] = res
-    return res
+    if hit is None:
+        key, d = _component_dict(c, spec)
+        hit = (key, Raw(_text(d, "\n    ")))
+        if ck is not None:
+            if len(_COMPONENTS) >= _COMPONENT_CACHE_MAX:
+                _COMPONENTS.clear()
+            _COMPONENTS[ck] = hit
+    if len(_BY_ID) >= _COMPONENT_CACHE_MAX:
+        _BY_ID.clear()
+    _BY_ID[ik] = (c, hit)  # holds c: its id is not reused while cached
+    return hit
+
+
+_DEPS: dict = {}
+
+
+def _dependency(ref: str, targets: tuple[str, ...]) -> Raw:
+    """One dependencies entry's text (cached: a layer's packages depend on the same packages everywhere)."""
+    k = (ref, targets)
+    hit = _DEPS.get(k)
+    if hit is None:
+        hit = Raw(_text({"dependsOn": list(targets), "ref": ref} if targets else {"ref": ref}, "\n    "))
+        if ref == ROOT_REF:  # one per document: not worth keeping
+            return hit
+        if len(_DEPS) >= _COMPONENT_CACHE_MAX:
+            _DEPS.clear()
+        _DEPS[k] = hit
+    return hit
+
+
+def clear_caches() -> None:
+    """Forget every rendered fragment (tests and benchmarks measure cold runs)."""
+    for cache in (_COMPONENTS, _BY_ID, _DEPS, _VULNS):
+        cache.clear()
 
 
 _VULNS: dict = {}
@@ -345,12 +375,10 @@ def _emit(inv, name, version, timestamp, serial_number, root_properties, finding
             raise Fallback("dependency on an unknown component")
         deps[src].add(dst)
         has_parent.add(dst)
-    dep_list = [(ROOT_REF, sorted(p for p in purls if p not in has_parent))]
-    dep_list += [(p, sorted(t)) for p, t in deps.items()]
+    dep_list = [(ROOT_REF, tuple(sorted(p for p in purls if p not in has_parent)))]
+    dep_list += [(p, tuple(sorted(t))) for p, t in deps.items()]
     dep_list.sort(key=lambda x: x[0])
-    dependencies = []
-    for ref, targets in dep_list:
-        dependencies.append({"dependsOn": targets, "ref": ref} if targets else {"ref": ref})
+    dependencies = [_dependency(ref, targets) for ref, targets in dep_list]
 
     vulns = []
     if findings:
