@@ -149,7 +149,55 @@ def _licenses_json(values: tuple[str, ...], spec: str):
     fixed = [ids.get(clean(v).lower()) for v in values]
     if all(fixed):
         return [{"license": {"id": i}} for i in sorted(set(fixed))]
+    if len(set(values)) == 1 and _plain_expression(clean(values[0])):
+        return [{"expression": clean(values[0])}]
     return _library_licenses_json(values, spec)
+
+
+#: licence ids common in packages, each proven (tests/test_sbom_fast.py) to make a valid expression for
+#: the library's validator (license-expression) in the forms _plain_expression accepts
+EXPRESSION_IDS = frozenset({
+    "0BSD", "AFL-2.1", "Apache-2.0", "Artistic-2.0", "BlueOak-1.0.0", "BSD-2-Clause", "BSD-3-Clause", "BSL-1.0",
+    "CC-BY-3.0", "CC-BY-4.0", "CC0-1.0", "EPL-2.0", "GPL-2.0-only", "GPL-2.0-or-later", "GPL-3.0-only",
+    "GPL-3.0-or-later", "ISC", "LGPL-2.1-only", "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "MIT",
+    "MIT-0", "MPL-2.0", "Python-2.0", "Unicode-DFS-2016", "Unlicense", "WTFPL", "Zlib",
+})
+
+
+def _plain_expression(value: str) -> bool:
+    """``value`` is an SPDX expression of EXPRESSION_IDS joined by AND / OR with balanced parentheses
+    (and at least one operator): what the library's factory turns into a licence expression.
+    Anything else (WITH, '+', LicenseRef-, other ids, odd case or spacing) is left to the library."""
+    tokens = value.replace("(", " ( ").replace(")", " ) ").split(" ")
+    tokens = [t for t in tokens if t]
+    if len(tokens) < 3 or " ".join(tokens).replace("( ", "(").replace(" )", ")") != value:  # canonical spacing only
+        return False
+    pos = 0
+
+    def term() -> bool:
+        nonlocal pos
+        if pos < len(tokens) and tokens[pos] == "(":
+            pos += 1
+            if not expr() or pos >= len(tokens) or tokens[pos] != ")":
+                return False
+            pos += 1
+            return True
+        if pos < len(tokens) and tokens[pos] in EXPRESSION_IDS:
+            pos += 1
+            return True
+        return False
+
+    def expr() -> bool:
+        nonlocal pos
+        if not term():
+            return False
+        while pos < len(tokens) and tokens[pos] in ("AND", "OR"):
+            pos += 1
+            if not term():
+                return False
+        return True
+
+    return expr() and pos == len(tokens) and any(t in ("AND", "OR") for t in tokens)
 
 
 @lru_cache(maxsize=4096)
