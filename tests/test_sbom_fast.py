@@ -131,7 +131,7 @@ def test_components_shared_by_documents_are_rendered_once(sample_inventories, mo
     calls = []
     real = cyclonedx_fast._component_dict
     monkeypatch.setattr(cyclonedx_fast, "_component_dict", lambda c, spec: calls.append(c.purl) or real(c, spec))
-    cyclonedx_fast._COMPONENTS.clear()
+    cyclonedx_fast.clear_caches()
     inv = sample_inventories["node-function.zip"]
     first = emit_json(inv, timestamp=TS, name="a")
     n = len(calls)
@@ -249,3 +249,38 @@ def test_licences_as_the_library_renders_them(sample_inventories, spec):
     single = dataclasses.replace(inv, components=tuple(dataclasses.replace(c, licenses=(LICENSES[i % len(LICENSES)],))
                                                        for i, c in enumerate(inv.components)))
     assert_same(emit_json(single, timestamp=TS, spec_version=spec), library_json(single, spec), f"one licence {spec}")
+
+
+def test_plain_expressions_are_what_the_library_makes_expressions():
+    """Every id the fast path accepts in an expression, alone and combined, against the library's factory."""
+    from cyclonedx.model.license import LicenseExpression
+
+    from pkgscan.report.cyclonedx import _license
+    from pkgscan.report.cyclonedx_fast import EXPRESSION_IDS, _plain_expression
+
+    ids = sorted(EXPRESSION_IDS)
+    cases = [f"({a} OR {b})" for a, b in zip(ids, ids[1:] + ids[:1])]
+    cases += [f"{a} AND {b}" for a, b in zip(ids, ids[2:] + ids[:2])]
+    cases += ["(MIT OR (Apache-2.0 AND ISC))", "((MIT))", "MIT OR", "(MIT OR Apache-2.0", "MIT or Apache-2.0",
+              "(MIT OR Apache-2.0 WITH LLVM-exception)", "GPL-2.0+ OR MIT", "MIT  OR ISC", " MIT OR ISC",
+              "LicenseRef-x OR MIT", "(MIT OR Foo)", "MIT", "(MIT)"]
+    accepted = 0
+    for v in cases:
+        if _plain_expression(v):
+            accepted += 1
+            assert isinstance(_license(v), LicenseExpression), v
+    assert accepted >= 2 * len(ids)
+
+
+def test_expression_licences_byte_identical(sample_inventories):
+    from pkgscan.report.cyclonedx_fast import EXPRESSION_IDS
+
+    inv = sample_inventories["node-function.zip"]
+    ids = sorted(EXPRESSION_IDS)
+    n = len(inv.components)
+    for spec in SPECS:
+        for shift in range(0, len(ids), n):  # every id at least once
+            comps = tuple(dataclasses.replace(c, licenses=(f"({ids[(i + shift) % len(ids)]} OR {ids[(i + shift + 5) % len(ids)]})",))
+                          for i, c in enumerate(inv.components))
+            inv2 = dataclasses.replace(inv, components=comps)
+            assert_same(emit_json(inv2, timestamp=TS, spec_version=spec), library_json(inv2, spec), f"expressions {spec}")

@@ -275,13 +275,12 @@ def merge_inventories(parts: list[tuple[str, str | None, Inventory]], artifact: 
     edges: set[tuple[str, str]] = set()
     notices = []
     for prefix, source, inv in parts:
-        for c in inv.components:
-            occ = tuple(Occurrence(prefix + o.location, o.root if source is None else source) for o in c.occurrences)
+        for c in _rerooted(prefix, source, inv):
             prev = comps.get(c.purl)
             if prev is None:
-                comps[c.purl] = dataclasses.replace(c, occurrences=occ)
+                comps[c.purl] = c
             else:
-                comps[c.purl] = dataclasses.replace(prev, occurrences=prev.occurrences + occ,
+                comps[c.purl] = dataclasses.replace(prev, occurrences=prev.occurrences + c.occurrences,
                                                     declared_in=tuple(dict.fromkeys(prev.declared_in + c.declared_in)))
         edges.update(inv.dependencies)
         notices.extend(inv.notices)
@@ -291,6 +290,24 @@ def merge_inventories(parts: list[tuple[str, str | None, Inventory]], artifact: 
     return Inventory(artifact=art, components=tuple(sorted(comps.values(), key=lambda c: c.purl)),
                      dependencies=tuple(sorted(edges)), notices=tuple(notices),
                      coverage=merge_coverage([(prefix, inv.coverage) for prefix, _s, inv in parts]))
+
+
+_REROOTED: dict[tuple[str, str | None, int], tuple[Inventory, tuple[Component, ...]]] = {}
+
+
+def _rerooted(prefix: str, source: str | None, inv: Inventory) -> tuple[Component, ...]:
+    """``inv``'s components with every location prefixed and rooted at ``source``: the same objects
+    for every function that uses the same layer in a run (so their SBOM fragments are rendered once)."""
+    key = (prefix, source, id(inv))
+    hit = _REROOTED.get(key)
+    if hit is not None and hit[0] is inv:
+        return hit[1]
+    comps = tuple(dataclasses.replace(c, occurrences=tuple(Occurrence(prefix + o.location, o.root if source is None else source)
+                                                           for o in c.occurrences)) for c in inv.components)
+    if len(_REROOTED) >= 4096:
+        _REROOTED.clear()
+    _REROOTED[key] = (inv, comps)  # holds inv: its id is not reused while cached
+    return comps
 
 
 def combined_inventory(fr: FunctionResult, result: AccountResult) -> Inventory:

@@ -149,7 +149,55 @@ def _licenses_json(values: tuple[str, ...], spec: str):
     fixed = [ids.get(clean(v).lower()) for v in values]
     if all(fixed):
         return [{"license": {"id": i}} for i in sorted(set(fixed))]
+    if len(set(values)) == 1 and _plain_expression(clean(values[0])):
+        return [{"expression": clean(values[0])}]
     return _library_licenses_json(values, spec)
+
+
+#: licence ids common in packages, each proven (tests/test_sbom_fast.py) to make a valid expression for
+#: the library's validator (license-expression) in the forms _plain_expression accepts
+EXPRESSION_IDS = frozenset({
+    "0BSD", "AFL-2.1", "Apache-2.0", "Artistic-2.0", "BlueOak-1.0.0", "BSD-2-Clause", "BSD-3-Clause", "BSL-1.0",
+    "CC-BY-3.0", "CC-BY-4.0", "CC0-1.0", "EPL-2.0", "GPL-2.0-only", "GPL-2.0-or-later", "GPL-3.0-only",
+    "GPL-3.0-or-later", "ISC", "LGPL-2.1-only", "LGPL-2.1-or-later", "LGPL-3.0-only", "LGPL-3.0-or-later", "MIT",
+    "MIT-0", "MPL-2.0", "Python-2.0", "Unicode-DFS-2016", "Unlicense", "WTFPL", "Zlib",
+})
+
+
+def _plain_expression(value: str) -> bool:
+    """``value`` is an SPDX expression of EXPRESSION_IDS joined by AND / OR with balanced parentheses
+    (and at least one operator): what the library's factory turns into a licence expression.
+    Anything else (WITH, '+', LicenseRef-, other ids, odd case or spacing) is left to the library."""
+    tokens = value.replace("(", " ( ").replace(")", " ) ").split(" ")
+    tokens = [t for t in tokens if t]
+    if len(tokens) < 3 or " ".join(tokens).replace("( ", "(").replace(" )", ")") != value:  # canonical spacing only
+        return False
+    pos = 0
+
+    def term() -> bool:
+        nonlocal pos
+        if pos < len(tokens) and tokens[pos] == "(":
+            pos += 1
+            if not expr() or pos >= len(tokens) or tokens[pos] != ")":
+                return False
+            pos += 1
+            return True
+        if pos < len(tokens) and tokens[pos] in EXPRESSION_IDS:
+            pos += 1
+            return True
+        return False
+
+    def expr() -> bool:
+        nonlocal pos
+        if not term():
+            return False
+        while pos < len(tokens) and tokens[pos] in ("AND", "OR"):
+            pos += 1
+            if not term():
+                return False
+        return True
+
+    return expr() and pos == len(tokens) and any(t in ("AND", "OR") for t in tokens)
 
 
 @lru_cache(maxsize=4096)
@@ -244,25 +292,55 @@ def _component_dict(c, spec: str) -> tuple[tuple, dict]:
 
 
 _COMPONENTS: dict = {}
+_BY_ID: dict = {}
 _COMPONENT_CACHE_MAX = 200_000
 
 
 def _component(c, spec: str) -> tuple[tuple, str]:
     """(sort key, text at the components list's indentation) of one component, cached per run."""
+    ik = (id(c), spec)
+    same = _BY_ID.get(ik)
+    if same is not None and same[0] is c:  # the very object (a layer's component in every function using it)
+        return same[1]
     try:
         ck = (c, spec)
         hit = _COMPONENTS.get(ck)
     except TypeError:  # an unhashable field: render without caching
         ck, hit = None, None
-    if hit is not None:
-        return hit
-    key, d = _component_dict(c, spec)
-    res = (key, Raw(_text(d, "\n    ")))
-    if ck is not None:
-        if len(_COMPONENTS) >= _COMPONENT_CACHE_MAX:
-            _COMPONENTS.clear()
-        _COMPONENTS[ck] = res
-    return res
+    if hit is None:
+        key, d = _component_dict(c, spec)
+        hit = (key, Raw(_text(d, "\n    ")))
+        if ck is not None:
+            if len(_COMPONENTS) >= _COMPONENT_CACHE_MAX:
+                _COMPONENTS.clear()
+            _COMPONENTS[ck] = hit
+    if len(_BY_ID) >= _COMPONENT_CACHE_MAX:
+        _BY_ID.clear()
+    _BY_ID[ik] = (c, hit)  # holds c: its id is not reused while cached
+    return hit
+
+
+_DEPS: dict = {}
+
+
+def _dependency(ref: str, targets: tuple[str, ...]) -> Raw:
+    """One dependencies entry's text (cached: a layer's packages depend on the same packages everywhere)."""
+    k = (ref, targets)
+    hit = _DEPS.get(k)
+    if hit is None:
+        hit = Raw(_text({"dependsOn": list(targets), "ref": ref} if targets else {"ref": ref}, "\n    "))
+        if ref == ROOT_REF:  # one per document: not worth keeping
+            return hit
+        if len(_DEPS) >= _COMPONENT_CACHE_MAX:
+            _DEPS.clear()
+        _DEPS[k] = hit
+    return hit
+
+
+def clear_caches() -> None:
+    """Forget every rendered fragment (tests and benchmarks measure cold runs)."""
+    for cache in (_COMPONENTS, _BY_ID, _DEPS, _VULNS):
+        cache.clear()
 
 
 _VULNS: dict = {}
@@ -345,12 +423,10 @@ def _emit(inv, name, version, timestamp, serial_number, root_properties, finding
             raise Fallback("dependency on an unknown component")
         deps[src].add(dst)
         has_parent.add(dst)
-    dep_list = [(ROOT_REF, sorted(p for p in purls if p not in has_parent))]
-    dep_list += [(p, sorted(t)) for p, t in deps.items()]
+    dep_list = [(ROOT_REF, tuple(sorted(p for p in purls if p not in has_parent)))]
+    dep_list += [(p, tuple(sorted(t))) for p, t in deps.items()]
     dep_list.sort(key=lambda x: x[0])
-    dependencies = []
-    for ref, targets in dep_list:
-        dependencies.append({"dependsOn": targets, "ref": ref} if targets else {"ref": ref})
+    dependencies = [_dependency(ref, targets) for ref, targets in dep_list]
 
     vulns = []
     if findings:
