@@ -118,8 +118,6 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
     pwarn = _apply_policy(results, kw)
     checker = kw.get("_checker")
     data_warnings = checker.warnings(inv for r in results for inv in r.inventories.values()) if checker else []
-    if results:  # into the results documents too (summary.json, every format), as scan's reports carry them
-        results[0].warnings.extend(w for w in [*pwarn, *data_warnings] if w not in results[0].warnings)
     if accounts is None:
         accounts = [{"account": r.account, "name": "", "status": "scanned", "reason": ""} for r in results if r.account]
         accounts = list({a["account"]: a for a in accounts}.values())
@@ -133,7 +131,12 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
             docs.append({"schema": res.SCHEMA, "accounts": rest, "regions": [], "functions": [], "layers": [], "warnings": []})
         doc = res.finalize(docs)
     out = kw["_out"]
+    # the report carries the warnings about the data behind it, as scan's reports do (the per-unit parts
+    # and summary.json hold what each unit found, so shards and one process write the same bytes)
+    extra = sorted(set(pwarn) | set(data_warnings))
     scan_result = res.fleet_scan_result(results)
+    scan_result = dataclasses.replace(scan_result, warnings=tuple(sorted(set(scan_result.warnings) | set(extra))))
+    doc = {**doc, "warnings": sorted(set(doc["warnings"]) | set(extra))}
     shown = doc
     if kw["quiet"] and out.fmt in ("table", "markdown", "html"):  # -q: no warnings in what people read
         shown = {**doc, "warnings": []}
@@ -141,7 +144,7 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
     text = render(Report(LIVE, scan=scan_result, live=shown), out.fmt,
                   RenderOptions(spec_version=kw["spec_version"], width=out.width, color=out.color))
     if not kw["quiet"] and not (out.fmt == "table" and out.tty):  # a table on the terminal shows them itself
-        for w in sorted({w for r in results for w in r.warnings}):
+        for w in doc["warnings"]:
             warn(w)
     out.write(text)
     all_findings = [f for r in results for fr in r.functions for f in fr.findings] + \
@@ -313,6 +316,10 @@ def register(main: click.Group) -> None:
             from .report import Report, RenderOptions, render
 
             sys.stdout.write(render(Report(LIVE, live=doc), fmt, RenderOptions(width=shutil.get_terminal_size((120, 40)).columns)))
+        for w in doc["warnings"]:
+            if w.startswith("incomplete merge"):
+                click.echo(f"pkgscan: {one_line(w)}", err=True)
+                sys.exit(EXIT_INCOMPLETE)
 
 
 def register_verify(main: click.Group) -> None:
