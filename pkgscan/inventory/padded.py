@@ -35,8 +35,8 @@ def read_metadata(tree: Tree, path: str, max_size: int) -> tuple[bytes | None, b
         head = tree.read_head(path, PREFIX_BYTES)
     except EntryError:
         return None, False
-    tree.notices[-1] = Notice("metadata-padded", path, f"{last.message}; identified from its first "
-                              f"{len(head)} bytes (padded metadata hides packages)", True)
+    tree.notices.append(Notice("metadata-padded", path, f"identified from its first {len(head)} bytes "
+                               "(padding metadata must not hide a package)", True))
     return head, False
 
 
