@@ -12,6 +12,7 @@ from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
 from .rpm import RpmDbCataloger
 from .ruby import RubyGemsCataloger
+from .unread import note_unread_archives
 
 CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
                                      JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger(),
@@ -45,6 +46,7 @@ def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> Catal
     result = CatalogResult()
     for cat, paths in zip(catalogers, wanted):
         cat.catalog(tree, paths, result)
+    note_unread_archives(tree, [w for w, e in zip(wanted, every) if not e])  # sniffing is not reading
     return result
 
 
