@@ -14,6 +14,7 @@ LODASH = ("npm", "lodash", "4.17.21")
 EXPECT = {
     "req-includes": "lockfile-warning",
     "pnpm-flow": "lockfile-too-complex",
+    "pnpm-block": "lockfile-too-complex",
     "uv-ints": "lockfile-too-complex",
     "poetry-inline": "lockfile-too-complex",
     "npm-arrays": "lockfile-too-complex",

@@ -168,7 +168,7 @@ class LockfileCataloger:
             _lock_budget(tree).spent += len(data)
             if kind == "requirements":
                 _lock_budget(tree).requirements.add(path)
-            problem = work_problem(data)
+            problem = work_problem(data, kind)
             if problem:
                 tree.notices.append(Notice("lockfile-too-complex", path, f"{problem}; not parsed", True))
                 continue
@@ -213,11 +213,18 @@ def _lock_budget(tree: Tree) -> _LockBudget:
     return b
 
 
-def work_problem(data: bytes) -> str | None:
+#: PyYAML builds a node of about 450 bytes per scalar and tomllib is pure Python: their formats get
+#: a lower limit (a large real pnpm-lock.yaml or uv.lock has about 100,000 lines)
+MAX_TOKENS_SLOW_PARSER = 300_000
+_SLOW_PARSER_KINDS = frozenset({"pnpm", "uv", "poetry", "pdm", "pylock"})
+
+
+def work_problem(data: bytes, kind: str = "") -> str | None:
     """Why a lockfile is too costly to parse (None: it is not): counted in C, before any parser."""
     tokens = data.count(b",") + data.count(b"[") + data.count(b"{") + data.count(b"\n")
-    if tokens > MAX_LOCKFILE_TOKENS:
-        return f"{tokens} structural tokens (more than {MAX_LOCKFILE_TOKENS})"
+    limit = MAX_TOKENS_SLOW_PARSER if kind in _SLOW_PARSER_KINDS else MAX_LOCKFILE_TOKENS
+    if tokens > limit:
+        return f"{tokens} structural tokens (more than {limit} for this format)"
     return None
 
 

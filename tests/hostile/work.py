@@ -4,6 +4,8 @@ the ordinary package (``lodash 4.17.21`` in ``node_modules``) beside the bomb.
 
 * ``req-includes``: ten 1 MiB requirements files, each ``-r``-including all the others.
 * ``pnpm-flow``: pnpm-lock.yaml holding a 30 MiB flow sequence ``[a0, a3, a1, ...]``.
+* ``pnpm-block``: pnpm-lock.yaml holding a block sequence of 1.9 M short items (under the generic
+  token limit; PyYAML alone would take 15 s and 900 MB).
 * ``uv-ints``: uv.lock with an array of 15 M one-digit integers.
 * ``poetry-inline``: poetry.lock with an array of 5 M inline tables.
 * ``npm-arrays``: package-lock.json with 8 M small arrays.
@@ -63,6 +65,11 @@ def _noise(n: int, fmt: str, sep: str, seed: int = 1, bits: int = 2) -> bytes:
 def pnpm_flow(out: Path) -> Path:
     body = b"lockfileVersion: '9.0'\npackages: [" + _noise(8_000_000, "a{0}", ", ") + b"]\n"
     return _zip(out / "pnpm-flow.zip", [("pnpm-lock.yaml", body)])
+
+
+def pnpm_block(out: Path) -> Path:
+    body = b"lockfileVersion: '9.0'\npackages:\n" + _noise(1_900_000, "  - a{0}", "\n") + b"\n"
+    return _zip(out / "pnpm-block.zip", [("pnpm-lock.yaml", body)])
 
 
 def uv_ints(out: Path) -> Path:
@@ -125,7 +132,7 @@ def many_notices(out: Path, n: int = 100_000) -> Path:
     return p
 
 
-BUILDERS = {"req-includes": req_includes, "pnpm-flow": pnpm_flow, "uv-ints": uv_ints, "poetry-inline": poetry_inline,
+BUILDERS = {"req-includes": req_includes, "pnpm-flow": pnpm_flow, "pnpm-block": pnpm_block, "uv-ints": uv_ints, "poetry-inline": poetry_inline,
             "npm-arrays": npm_arrays, "dep-graph": dep_graph, "long-version": long_version,
             "many-notices": many_notices}
 
