@@ -388,7 +388,8 @@ def test_matching_case_and_nuget_order(tmp_path, nuget_db, name, version, hit):
 
 
 def test_runtime_view_function_deps_json_only(tmp_path):
-    """The host loads what the function's deps.json lists; a layer's deps.json is not probed."""
+    """The host loads what the function's deps.json lists (pkgscan.aws.runtime_view); a layer's
+    deps.json is not how the host finds assemblies."""
     layer = tmp_path / "layer" / "dotnet"
     layer.mkdir(parents=True)
     shutil.copy(PEER_DEPS / "trivy" / "happy.deps.json", layer / "ExampleApp1.deps.json")
@@ -396,8 +397,7 @@ def test_runtime_view_function_deps_json_only(tmp_path):
                           [("arn:aws:lambda:eu-west-1:1:layer:x:1", scan_path(str(tmp_path / "layer")))])
     st = {(c.name, c.version): (c.status, c.search_path) for c in view.copies}
     assert st[("Newtonsoft.Json", "12.0.3")] == ("loaded", "/var/task")
-    # a layer's assemblies load only through probing paths the view does not model: it says so
-    assert st[("Newtonsoft.Json", "13.0.1")] == ("not-modelled", "/opt/dotnet")
+    assert st[("Newtonsoft.Json", "13.0.1")] == ("not-modelled", "/opt/dotnet")  # never the loaded copy
     assert any("not modelled beyond the function's own packages" in n for n in view.notes)
 
 
@@ -441,3 +441,15 @@ def test_sample_directory_scan_matches_zip_scan(tmp_path):
     a, b = scan_path(str(tmp_path)), scan_path(str(SAMPLES / truth["zip"]))
     assert [(c.purl, c.occurrences) for c in a.components] == [(c.purl, c.occurrences) for c in b.components]
     assert a.dependencies == b.dependencies and a.declared_only == b.declared_only
+
+
+@pytest.mark.parametrize("path,wanted", [("App.deps.json", True), ("dotnet/App.deps.json", True),
+                                         ("publish/My.App.DEPS.JSON", True),
+                                         ("node_modules/edge-js/lib/bootstrap/bin/Release/bootstrap.deps.json", False),
+                                         ("App.deps.json.bak", False), ("deps.json", False)])
+def test_which_paths_are_deps_json(path, wanted):
+    from pkgscan.inventory.dotnet import DotnetDepsCataloger
+
+    cat = DotnetDepsCataloger()
+    base = path.rsplit("/", 1)[-1]
+    assert (base.lower().endswith(cat.suffixes) and cat.wants(path, base)) is wanted

@@ -123,13 +123,29 @@ def test_tar_entry_limit_and_kept_budget():
     got = idx(oi.tar_bytes(files), limits=TarLimits(max_entries=20))
     assert got.unreadable and "entries" in got.unreadable
     got = idx(oi.tar_bytes(files), limits=TarLimits(max_kept=1000))
-    assert len(got.kept) == 10 and sum(1 for n in got.notices if n.code == "size-limit") == 40
+    budget = [n for n in got.notices if n.code == "size-limit"]
+    assert len(got.kept) == 10 and len(budget) == 1 and "40 wanted files not read" in budget[0].message
     assert len([p for p, e in got.entries.items() if e.kind == "f"]) == 50  # listed even when not kept
 
 
-def test_zstd_layer_is_reported_unreadable():
-    got = index_tar(io.BytesIO(b"\x28\xb5\x2f\xfd" + b"\0" * 100), lambda p: True)
-    assert "zstd" in got.unreadable and got.compression == "zstd"
+def test_zstd_layers_are_read():
+    zstandard = pytest.importorskip("zstandard", reason="the optional zstd decoder (pkgscan[zstd]) is not installed")
+    files = {"var/task/six-1.16.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: six\nVersion: 1.16.0\n",
+             "var/task/app.py": b"x = 1\n"}
+    blob = zstandard.ZstdCompressor(level=3).compress(oi.tar_bytes(files))
+    got = index_tar(io.BytesIO(blob), lambda p: p.endswith("METADATA"))
+    assert got.compression == "zstd" and not got.unreadable
+    assert got.kept["var/task/six-1.16.0.dist-info/METADATA"].startswith(b"Metadata-Version")
+
+
+def test_damaged_zstd_layer_is_reported_unreadable():
+    zstandard = pytest.importorskip("zstandard", reason="the optional zstd decoder (pkgscan[zstd]) is not installed")
+    blob = bytearray(zstandard.ZstdCompressor(level=3).compress(oi.tar_bytes({"a.txt": b"x" * 5000, "b": b"y"})))
+    blob[len(blob) // 2:] = b"\xff" * (len(blob) - len(blob) // 2)  # a frame whose blocks are garbage
+    got = index_tar(io.BytesIO(bytes(blob)), lambda p: True)
+    assert got.compression == "zstd" and "zstd error" in got.unreadable
+    empty = index_tar(io.BytesIO(b"\x28\xb5\x2f\xfd" + b"\0" * 100), lambda p: True)  # a frame with no tar
+    assert empty.truncated and not empty.entries
 
 
 def test_garbage_and_empty_streams():
@@ -431,3 +447,20 @@ def test_tar_with_signed_header_checksum_is_read():
     hdr[148:156] = b"%06o\0 " % (signed & 0o777777)
     got = idx(bytes(hdr) + END)
     assert "var/task/é/METADATA" in got.entries and not got.unreadable
+
+
+def test_docker_save_of_docker_25_blobs_layout(tmp_path, amd64_image):
+    """Docker 25+ writes an OCI layout inside the tarball; manifest.json names blobs/sha256/<hex>."""
+    files = {"oci-layout": b'{"imageLayoutVersion": "1.0.0"}'}
+    cfg = oi.sha256(amd64_image.config).split(":")[1]
+    files[f"blobs/sha256/{cfg}"] = amd64_image.config
+    names = []
+    for la in amd64_image.layers:  # gzip blobs, as the registry has them
+        files[f"blobs/sha256/{la.digest.split(':')[1]}"] = la.blob
+        names.append(f"blobs/sha256/{la.digest.split(':')[1]}")
+    files["manifest.json"] = json.dumps([{"Config": f"blobs/sha256/{cfg}", "RepoTags": ["x:1"], "Layers": names}]).encode()
+    p = tmp_path / "d25.tar"
+    p.write_bytes(oi.tar_bytes(files))
+    inv = scan_path(p)
+    assert inv.component("pypi", "jinja2") and not inv.component("pypi", "pyyaml") and inv.component("rpm", "zlib")
+    assert not [n for n in inv.notices if n.code in ("digest-mismatch", "layer-unreadable")]

@@ -505,7 +505,8 @@ def test_runtime_view_gem_path(tmp_path):
     assert st[("jmespath", "1.6.1", "arn:aws:")] == ("loaded", "/opt/ruby/gems/3.3.0")
     assert st[("jmespath", "1.6.0", "function")] == ("shadowed", "/var/task/vendor/bundle/ruby/3.3.0")
     assert st[("rexml", "3.2.5", "function")][0] == "loaded" and st[("rexml", "3.2.5", "arn:aws:")][0] == "shadowed"
-    assert any(n.startswith("the AWS SDK for Ruby (aws-sdk-*) is provided by the ruby3.3 runtime") for n in view.notes)
+    assert any("AWS SDK for Ruby (aws-sdk-*) is provided by the ruby3.3 runtime" in n for n in view.notes)
+    assert any("highest version" in n and "bundler/setup" in n for n in view.notes)
     # another Ruby ABI: none of these directories is on the runtime's GEM_PATH
     assert {c.status for c in effective_view("ruby3.4", fn, []).copies} == {"not-on-path"}
 
@@ -550,3 +551,20 @@ def test_sample_directory_scan_matches_zip_scan(tmp_path):
     a, b = scan_path(str(tmp_path)), scan_path(str(SAMPLES / truth["zip"]))
     assert [(c.purl, c.occurrences) for c in a.components] == [(c.purl, c.occurrences) for c in b.components]
     assert a.dependencies == b.dependencies and a.declared_only == b.declared_only
+
+
+def test_real_debian_specifications():
+    """24 installed specifications RubyGems wrote for Debian's packages (tests/fixtures/ruby/debian):
+    name, version and runtime dependencies from the literals, no notice."""
+    specs = sorted(DEBIAN.glob("*.gemspec")) + sorted((DEBIAN / "more").glob("*.gemspec"))
+    assert len(specs) == 24
+    found = {}
+    for f in specs:
+        inst, notices = _spec(f)
+        assert f"{inst.name}-{inst.version}.gemspec" == f.name and not notices, f.name
+        assert inst.evidence[0].confidence == 1.0 and inst.licenses, f.name
+        found[inst.name] = inst
+    assert found["aws-sdk-core"].requires == ("aws-eventstream", "aws-partitions", "aws-sigv4", "jmespath")
+    assert found["activesupport"].requires == ("concurrent-ruby", "i18n", "minitest", "tzinfo", "zeitwerk")
+    assert found["nokogiri"].requires == ("mini_portile2", "racc")
+    assert found["addressable"].licenses == ("Apache-2.0",)

@@ -127,12 +127,15 @@ EXPECTED = {
     # in tests/test_dotnet.py and tests/test_ruby.py)
     "dotnet-function.zip": {},
     "ruby-function.zip": {},
+    # Go: no Go records in this database (tests/test_golang.py matches the sample against Go-all.zip)
+    "go-function.zip": {},
 }
 
 # findings per sample (groups), for the report
 EXPECTED_COUNTS = {"python-function.zip": 14, "python-layer-sitepackages.zip": 11, "python-layer.zip": 1,
                    "node-function.zip": 9, "node-layer.zip": 1, "node-layer-node20.zip": 2,
-                   "java-function.zip": 0, "java-layer.zip": 0, "dotnet-function.zip": 0, "ruby-function.zip": 0}
+                   "java-function.zip": 0, "java-layer.zip": 0, "dotnet-function.zip": 0, "ruby-function.zip": 0,
+                   "go-function.zip": 0}
 
 
 def test_expected_counts_are_consistent():

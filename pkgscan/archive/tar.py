@@ -8,9 +8,10 @@ the few members ``keep(path)`` asks for.  Written for hostile input: header chec
 names are normalized (``..`` refused), sizes are bounded, the decompression ratio is watched, and
 every problem becomes a Notice; a problem with the stream stops the layer with what was read so far.
 
-Compression: gzip (``application/vnd.oci.image.layer.v1.tar+gzip``, Docker's ``.tar.gzip``) and
-plain tar.  zstd (``+zstd``) cannot be read: Python 3.11 has no zstd decoder and pkgscan takes no
-dependency for it, so such a layer is reported unreadable (``TarIndex.unreadable``).
+Compression: gzip (``application/vnd.oci.image.layer.v1.tar+gzip``, Docker's ``.tar.gzip``),
+plain tar, and zstd (``+zstd``) through the optional ``zstandard`` package (``pkgscan[zstd]``; the
+decoder's window is capped at 128 MiB); without that package a zstd layer is reported unreadable
+(``TarIndex.unreadable``) with the reason.
 """
 from __future__ import annotations
 
@@ -101,9 +102,14 @@ class _Stream:
         self.out_total = 0  # bytes produced by decompression so far
         self.in_total = 0
         head = self._raw(_CHUNK)
+        self.zstd = None
         if head.startswith(ZSTD_MAGIC):
             self.compression = "zstd"
-            raise TarStreamError("zstd-compressed layer: no zstd decoder in Python 3.11 (not read)")
+            self.zstd = _zstd_reader(self, head)
+            self.d = None
+            self.pending = b""
+            self.eof_in = False
+            return
         if head.startswith(GZIP_MAGIC):
             self.compression = "gzip"
             self.d = zlib.decompressobj(31)
@@ -123,6 +129,13 @@ class _Stream:
 
     def _more(self) -> bytes:
         """The next piece of output (b"" at the end)."""
+        if self.zstd is not None:
+            try:
+                out = self.zstd.read(_CHUNK)
+            except Exception as exc:  # zstandard.ZstdError: a damaged or hostile frame
+                raise TarStreamError(f"zstd error: {exc}") from None
+            self._count(len(out))
+            return out
         while True:
             if self.d is None:
                 if self.pending:
@@ -215,6 +228,36 @@ class _Stream:
             return
         while self._raw(_CHUNK):
             pass
+
+
+def zstd_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("zstandard") is not None
+
+
+def _zstd_reader(stream: "_Stream", head: bytes):
+    """A bounded zstd reader over the stream's raw input (the optional ``zstandard`` package)."""
+    try:
+        import zstandard
+    except ImportError:
+        raise TarStreamError("zstd-compressed layer: not read (install the optional zstandard package: "
+                             "pip install 'pkgscan[zstd]')") from None
+
+    class _Raw:
+        def __init__(self) -> None:
+            self.first = head
+
+        def read(self, n: int = -1) -> bytes:
+            if self.first:
+                out, self.first = self.first, b""
+                return out
+            return stream._raw(n if n and n > 0 else _CHUNK)
+
+    # a window above 128 MiB is refused (zstd's own default limit for decoders is 128 MiB too):
+    # a frame cannot make the decoder allocate more than that
+    return zstandard.ZstdDecompressor(max_window_size=1 << 27).stream_reader(
+        _Raw(), read_size=_CHUNK, read_across_frames=True)
 
 
 class _Drain:
@@ -318,6 +361,18 @@ def index_tar(fh: BinaryIO, keep: Callable[[str], bool], limits: TarLimits = Tar
 
 
 def _walk(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLimits, where: str) -> None:
+    notes = idx.notices
+    over_budget: list[str] = []
+    try:
+        _entries(s, idx, keep, lim, where, over_budget)
+    finally:
+        if over_budget:  # one notice, not one per file (an image can hold very many wanted files)
+            notes.append(Notice("size-limit", over_budget[0], f"{where}kept-contents budget of {lim.max_kept} bytes "
+                                f"reached: {len(over_budget)} wanted files not read (this one first)"))
+
+
+def _entries(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLimits, where: str,
+             over_budget: list[str]) -> None:
     entries = idx.entries
     kept = idx.kept
     notes = idx.notices
@@ -428,7 +483,7 @@ def _walk(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLimits
                 if size > lim.max_member:
                     notes.append(Notice("member-too-large", path, f"{where}{size} bytes, over the limit of {lim.max_member}; not read"))
                 elif kept_bytes + size > lim.max_kept:
-                    notes.append(Notice("size-limit", path, f"{where}kept-contents budget of {lim.max_kept} bytes reached; not read", True))
+                    over_budget.append(path)
                 else:
                     data = s.read(size)
                     if len(data) < size:

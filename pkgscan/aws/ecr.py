@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..archive.tar import TarIndex, TarLimits, index_tar
+from ..archive.tar import TarIndex, TarLimits, index_tar, zstd_available
 from ..image.oci import ALL_TYPES, LAMBDA_ARCH, ImageError, Index, Manifest, layer_compression, parse, parse_config, select
 from ..image.tree import ImageInfo, ImageTree, LayerInfo, keep_predicate, recorded
 from ..model import Inventory, Notice, Occurrence
@@ -74,7 +74,7 @@ class EcrImages:
     """Reads ECR images for one run; shared by every account and region the scanner visits."""
 
     def __init__(self, downloader: Downloader, tar_limits: TarLimits = TarLimits(), layer_workers: int = 2,
-                 stats: dict | None = None, stats_lock: threading.Lock | None = None):
+                 stats: dict | None = None, stats_lock: threading.Lock | None = None, cache=None):
         d = downloader
         # same HTTP session, retries and temp directory as code zips; a larger cap (image layers)
         self.downloader = Downloader(tmp_dir=d.tmp_dir, max_bytes=MAX_BLOB_BYTES, attempts=d.attempts,
@@ -96,6 +96,9 @@ class EcrImages:
         #: the scanner's statistics (downloads, bytes_downloaded, image_blob_downloads), under its lock
         self.stats = stats if stats is not None else {}
         self.stats_lock = stats_lock or threading.Lock()
+        #: the code cache (pkgscan.aws.cache.CodeCache): layer indexes are kept there by blob digest too,
+        #: so a changed image downloads only its new layers in a later run
+        self.cache = cache
 
     def _blob_lock(self, digest: str) -> threading.Lock:
         with self._lock:
@@ -191,6 +194,12 @@ class EcrImages:
                 return hit
             if digest in self._blob_errors:
                 raise ImageFetchError(self._blob_errors[digest])
+            cached = _cache_get(self.cache, digest)
+            if cached is not None:
+                with self.stats_lock:
+                    self.stats["image_layer_cache_hits"] = self.stats.get("image_layer_cache_hits", 0) + 1
+                self._remember(digest, cached)
+                return cached
             try:
                 got = self._download(ecr, ref, digest, f"{ref.repository}@{digest}")
             except (DownloadError, ClientError, BotoCoreError) as exc:
@@ -205,6 +214,8 @@ class EcrImages:
                     idx = index_tar(fh, self.keep, self.tar_limits, label=digest, record=recorded)
             finally:
                 os.unlink(got.path)
+            if not idx.unreadable:
+                _cache_put(self.cache, digest, idx)
             self._remember(digest, idx)
             return idx
 
@@ -225,9 +236,9 @@ class EcrImages:
     def tree(self, ecr, ref: ImageRef, digest: str, manifest: Manifest, notices: list[Notice],
              architecture: str) -> ImageTree:
         zstd = [d.digest for d in manifest.layers if layer_compression(d.media_type) == "zstd"]
-        if zstd:  # known before anything is downloaded
-            raise ImageFetchError(f"image {ref.uri}: layer {zstd[0]} is zstd-compressed: not readable "
-                                  "(no zstd decoder in Python 3.11)")
+        if zstd and not zstd_available():  # known before anything is downloaded
+            raise ImageFetchError(f"image {ref.uri}: layer {zstd[0]} is zstd-compressed: not readable without "
+                                  "the optional zstandard package (pip install 'pkgscan[zstd]')")
         config = self.config(ecr, ref, manifest)
         arch = LAMBDA_ARCH.get(architecture, architecture)
         if config.architecture and config.architecture != arch:
@@ -247,6 +258,58 @@ class EcrImages:
             info.layers.append(LayerInfo(d.digest, d.media_type, idx.compressed_size, idx.uncompressed_size,
                                          len(idx.entries), len(idx.kept)))
         return ImageTree(layers, info)
+
+
+# ---------------------------------------------------------------------- layer indexes in the code cache
+
+def _cache_get(cache, digest: str) -> TarIndex | None:
+    """A layer index the code cache holds (``<hex>.layer-index.json``), or None (missing, other version, bad)."""
+    import json
+    import zlib
+
+    from ..archive.tar import TarEntry
+
+    if cache is None:
+        return None
+    try:
+        p = cache._path(digest.split(":", 1)[1], "layer-index")
+        doc = json.loads(p.read_bytes())
+        if doc.get("pkgscan") != cache.version:
+            return None
+        d = doc["index"]
+        idx = TarIndex(entries={k: TarEntry(v[0], int(v[1]), v[2]) for k, v in d["entries"].items()},
+                       whiteouts=list(d["whiteouts"]), opaque=list(d["opaque"]),
+                       kept={k: zlib.decompress(base64.b64decode(v)) for k, v in d["kept"].items()},
+                       notices=[Notice(*n) for n in d["notices"]], compressed_size=int(d["compressed_size"]),
+                       uncompressed_size=int(d["uncompressed_size"]), compression=d["compression"])
+        os.utime(p)
+        return idx
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error):
+        return None
+
+
+def _cache_put(cache, digest: str, idx: TarIndex) -> None:
+    import json
+    import zlib
+
+    if cache is None:
+        return
+    doc = {"pkgscan": cache.version, "index": {
+        "entries": {k: [e.kind, e.size, e.link] for k, e in idx.entries.items()},
+        "whiteouts": idx.whiteouts, "opaque": idx.opaque,
+        "kept": {k: base64.b64encode(zlib.compress(v, 6)).decode() for k, v in idx.kept.items()},
+        "notices": [[n.code, n.path, n.message, n.suspicious] for n in idx.notices],
+        "compressed_size": idx.compressed_size, "uncompressed_size": idx.uncompressed_size,
+        "compression": idx.compression}}
+    try:
+        p = cache._path(digest.split(":", 1)[1], "layer-index")
+        tmp = p.with_name(f".{p.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(doc))
+        os.replace(tmp, p)
+        cache._evict()
+    except (OSError, ValueError):
+        pass
 
 
 # ---------------------------------------------------------------------- the function's views

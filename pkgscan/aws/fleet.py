@@ -18,7 +18,6 @@ import fnmatch
 import hashlib
 import json
 import os
-import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -327,6 +326,10 @@ def merge(shard_dirs: list[str | Path], out_dir: str | Path) -> dict:
                 raise InputError(f"shard {i}/{n} given twice: {seen[i]} and {d}")
             seen[i] = d
         todo.append((d, [(*_load_part(d, rel), rel[-1]) for rel in parts]))
+    missing: list[int] = []
+    if counts and len(seen) == len(expanded):  # shards only: say when some are not there (a partial result)
+        (n,) = counts
+        missing = sorted(set(range(n)) - set(seen))
     out.mkdir(parents=True, exist_ok=True)
     clear_outputs(out)
     docs = []
@@ -355,5 +358,10 @@ def merge(shard_dirs: list[str | Path], out_dir: str | Path) -> dict:
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     stats[k] = stats.get(k, 0) + v
     doc = res.finalize(docs)
+    if missing:  # recorded in the result itself: a partial merge must not pass for the whole run
+        n = next(iter(counts))
+        doc["warnings"] = sorted({*doc["warnings"], f"incomplete merge: shard{'s' if len(missing) > 1 else ''} "
+                                  f"{', '.join(map(str, missing))} of {n} not given"})
+        doc["incomplete"] = True
     res.write_summary(doc, out, stats)
     return doc

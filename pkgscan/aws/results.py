@@ -21,6 +21,8 @@ from typing import Any
 from ..model import Artifact, Component, Inventory, Occurrence
 from ..report.cyclonedx import build_bom, serialize
 from ..report.cyclonedx_vulns import add_vulnerabilities
+from ..report.cyclonedx_fast import emit_json
+from ..report.cyclonedx_fast import enabled as fast_enabled
 from ..report.markdown import render_live as render_live_markdown
 from ..report.text import neutralize
 from ..vulns.model import ScanResult, rating_rank
@@ -69,9 +71,11 @@ def _signing_summary(fr: FunctionResult) -> dict:
     return {"severity": severity, "class": label}
 
 
-def function_entry(fr: FunctionResult) -> dict:
+def function_entry(fr: FunctionResult, inventories: dict | None = None) -> dict:
     view = fr.effective
+    inv = (inventories or {}).get(fr.inventory_sha256)
     return {
+        "coverage": inv.coverage.to_dict() if inv is not None and inv.coverage is not None else None,
         "arn": fr.arn, "name": fr.name, "version": fr.version, "region": fr.region, "account": fr.account,
         "status": fr.status, "reason": fr.reason, "runtime": fr.runtime, "package_type": fr.package_type,
         "code_sha256": fr.code_sha256, "code_size": fr.code_size,
@@ -104,7 +108,7 @@ def partial_doc(result: AccountResult, accounts: list[dict] | None = None) -> di
         "schema": SCHEMA,
         "accounts": accts,
         "regions": regions,
-        "functions": [function_entry(f) for f in result.functions],
+        "functions": [function_entry(f, result.inventories) for f in result.functions],
         "layers": [layer_entry(lr) for lr in result.layers],
         "warnings": list(result.warnings),
     }
@@ -245,6 +249,7 @@ def finalize(docs: list[dict]) -> dict:
             "signing_unknown": sum(1 for f in fns if f["signing"]["verdict"] == "unknown"),
             "runtime_deprecated": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecated"),
             "runtime_deprecating_soon": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecating-soon"),
+            "coverage_partial": sum(1 for f in fns if (f.get("coverage") or {}).get("status") == "partial"),
         },
         "functions": fns,
         "layers": [layers[k] for k in sorted(layers)],
@@ -270,19 +275,39 @@ def merge_inventories(parts: list[tuple[str, str | None, Inventory]], artifact: 
     edges: set[tuple[str, str]] = set()
     notices = []
     for prefix, source, inv in parts:
-        for c in inv.components:
-            occ = tuple(Occurrence(prefix + o.location, o.root if source is None else source) for o in c.occurrences)
+        for c in _rerooted(prefix, source, inv):
             prev = comps.get(c.purl)
             if prev is None:
-                comps[c.purl] = dataclasses.replace(c, occurrences=occ)
+                comps[c.purl] = c
             else:
-                comps[c.purl] = dataclasses.replace(prev, occurrences=prev.occurrences + occ,
+                comps[c.purl] = dataclasses.replace(prev, occurrences=prev.occurrences + c.occurrences,
                                                     declared_in=tuple(dict.fromkeys(prev.declared_in + c.declared_in)))
         edges.update(inv.dependencies)
         notices.extend(inv.notices)
     art = dataclasses.replace(artifact, entries=sum(inv.artifact.entries for _p, _s, inv in parts))
+    from ..inventory.coverage import merge as merge_coverage
+
     return Inventory(artifact=art, components=tuple(sorted(comps.values(), key=lambda c: c.purl)),
-                     dependencies=tuple(sorted(edges)), notices=tuple(notices))
+                     dependencies=tuple(sorted(edges)), notices=tuple(notices),
+                     coverage=merge_coverage([(prefix, inv.coverage) for prefix, _s, inv in parts]))
+
+
+_REROOTED: dict[tuple[str, str | None, int], tuple[Inventory, tuple[Component, ...]]] = {}
+
+
+def _rerooted(prefix: str, source: str | None, inv: Inventory) -> tuple[Component, ...]:
+    """``inv``'s components with every location prefixed and rooted at ``source``: the same objects
+    for every function that uses the same layer in a run (so their SBOM fragments are rendered once)."""
+    key = (prefix, source, id(inv))
+    hit = _REROOTED.get(key)
+    if hit is not None and hit[0] is inv:
+        return hit[1]
+    comps = tuple(dataclasses.replace(c, occurrences=tuple(Occurrence(prefix + o.location, o.root if source is None else source)
+                                                           for o in c.occurrences)) for c in inv.components)
+    if len(_REROOTED) >= 4096:
+        _REROOTED.clear()
+    _REROOTED[key] = (inv, comps)  # holds inv: its id is not reused while cached
+    return comps
 
 
 def combined_inventory(fr: FunctionResult, result: AccountResult) -> Inventory:
@@ -310,23 +335,31 @@ def function_sbom(fr: FunctionResult, result: AccountResult, spec_version: str =
     identity = [fr.arn, fr.code_sha256, *(f"{a}={by_arn[a].code_sha256 if a in by_arn else ''}" for a in fr.layers),
                 *sorted(f"{f.id}|{f.component.purl}" for f in fr.findings)]
     serial = uuid.uuid5(_FUNCTION_SERIAL_NS, "\n".join(identity))
-    bom = build_bom(inv, name=fr.name, version=fr.version, serial_number=serial)
-    root = bom.metadata.component
     props = [("aws:lambda:function-arn", fr.arn), ("aws:lambda:version", fr.version),
              ("aws:lambda:code-sha256", fr.code_sha256), ("aws:lambda:runtime", fr.runtime),
              ("aws:lambda:region", fr.region)]
     props += [("aws:lambda:layer-arn", a) for a in fr.layers]
-    root.properties.update(Property(name=k, value=neutralize(v)) for k, v in props if v)
-    # one entry per vulnerability and package: the same package@version in the function and in a layer
-    # is one component (with both locations), so its findings are listed once
+    if fmt == "cyclonedx-json" and fast_enabled():  # the library's bytes, components rendered once per run
+        text = emit_json(inv, name=fr.name, version=fr.version, serial_number=serial, spec_version=spec_version,
+                         root_properties=tuple((k, neutralize(v)) for k, v in props if v),
+                         findings=_function_findings(fr, inv))
+        if text is not None:
+            return text
+    bom = build_bom(inv, name=fr.name, version=fr.version, serial_number=serial)
+    bom.metadata.component.properties.update(Property(name=k, value=neutralize(v)) for k, v in props if v)
+    add_vulnerabilities(bom, ScanResult(inventory=inv, findings=_function_findings(fr, inv)))
+    return serialize(bom, fmt, spec_version)
+
+
+def _function_findings(fr: FunctionResult, inv: Inventory) -> tuple:
+    """One entry per vulnerability and package: the same package@version in the function and in a
+    layer is one component (with both locations), so its findings are listed once."""
     purls = {c.purl for c in inv.components}
     unique: dict[tuple[str, str], object] = {}
     for f in fr.findings:
         if f.component.purl in purls:
             unique.setdefault((f.id, f.component.purl), f)
-    sr = ScanResult(inventory=inv, findings=tuple(unique[k] for k in sorted(unique)))
-    add_vulnerabilities(bom, sr)
-    return serialize(bom, fmt, spec_version)
+    return tuple(unique[k] for k in sorted(unique))
 
 
 def layer_sbom(lr: LayerResult, result: AccountResult, spec_version: str = "1.6", fmt: str = "cyclonedx-json") -> str | None:
@@ -335,6 +368,12 @@ def layer_sbom(lr: LayerResult, result: AccountResult, spec_version: str = "1.6"
     inv = result.inventories.get(f"{lr.inventory_sha256}.layer")
     if inv is None:
         return None
+    if fmt == "cyclonedx-json" and fast_enabled():
+        text = emit_json(inv, name=lr.name, version=lr.version, spec_version=spec_version, findings=lr.findings,
+                         root_properties=tuple((k, neutralize(v)) for k, v in (
+                             ("aws:lambda:layer-version-arn", lr.arn), ("aws:lambda:code-sha256", lr.code_sha256)) if v))
+        if text is not None:
+            return text
     bom = build_bom(inv, name=lr.name, version=lr.version)
     bom.metadata.component.properties.update(
         Property(name=k, value=neutralize(v)) for k, v in

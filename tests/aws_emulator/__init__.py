@@ -1,5 +1,6 @@
 """AWS emulator for pkgscan's tests: moto behind a front end that fixes/implements what
-pkgscan needs (Lambda code downloads, layers, pagination, code signing, Signer, faults).
+pkgscan needs (Lambda code downloads, layers, pagination, code signing, Signer, faults), and ECR
+for container-image functions (``emu.ecr.push(image, repo)``; images built by ``oci_images``).
 
     from tests.aws_emulator import Emulator, build_account
 

@@ -34,7 +34,7 @@ def _ts_key(ts: str) -> datetime:
 def _vex_reason(st: VexStatement) -> str:
     if st.detail:
         return st.detail
-    return f"VEX: {st.status}" + (f" ({st.justification})" if st.justification else "")
+    return f"VEX: {st.status}"  # the justification is a field of its own, shown beside the reason
 
 
 def apply_policy(
