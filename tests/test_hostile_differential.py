@@ -58,3 +58,23 @@ def test_ordinary_zip_is_not_ambiguous(tmp_path):
         zf.writestr("inner.zip", b"PK\x03\x04" + bytes(100))
     res = _scan(p)
     assert "zip-ambiguous" not in res["notice_counts"], res["notices"]
+
+
+def test_fail_on_fails_an_ambiguous_archive(corpus, tmp_path):
+    import subprocess
+    import sys
+
+    from .hostile.runner import ROOT
+
+    rec = ('{"id": "PYSEC-0000-1", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "PyPI", '
+           '"name": "nothing-here"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}')
+    (tmp_path / "rec").mkdir()
+    (tmp_path / "rec" / "r.json").write_text(rec)
+    subprocess.run([sys.executable, "-m", "pkgscan", "db", "import", str(tmp_path / "rec"), "--db", str(tmp_path / "db")],
+                   check=True, capture_output=True, cwd=ROOT)
+    for name, want in (("unlisted-local", 1), ("unicode-path", 0)):
+        r = subprocess.run([sys.executable, "-m", "pkgscan", "scan", str(corpus[name]), "--db", str(tmp_path / "db"),
+                            "--fail-on", "critical", "-o", str(tmp_path / "r.json"), "--format", "json"],
+                           capture_output=True, text=True, timeout=60, cwd=ROOT)
+        assert r.returncode == want, (name, r.stderr)
+        assert ("ambiguous" in r.stderr) is bool(want) and "Traceback" not in r.stderr
