@@ -16,7 +16,7 @@ from .errors import PkgscanError
 from .report import DIFF, SBOM, SCAN
 
 from .cli_options import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_POLICY, check_options, check_options_from,  # noqa: F401
-                          fail, fail_on_option, gate_line, one_line, partial_gate, output_options, resolve_output, verbosity_options, warn)
+                          ambiguous_gate, fail, fail_on_option, gate_line, one_line, partial_gate, output_options, resolve_output, verbosity_options, warn)
 
 _one_line = one_line
 _fail = fail
@@ -169,7 +169,7 @@ def scan(path: str, fmt: str | None, output: str | None, layout: str | None, spe
     code = policy.exit_code(result.findings, kw["fail_on"])
     if code:
         click.echo(f"pkgscan: {gate_line(result.findings, kw['fail_on'])}", err=True)
-    sys.exit(code or partial_gate(inv, kw.get("fail_on_partial")))
+    sys.exit(code or ambiguous_gate(inv, kw["fail_on"]) or partial_gate(inv, kw.get("fail_on_partial")))
 
 
 @main.command()

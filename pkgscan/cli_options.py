@@ -64,6 +64,19 @@ def partial_gate(inv, enabled: bool | None) -> int:
     return 1
 
 
+def ambiguous_gate(inv, fail_on: str | None) -> int:
+    """1 (with a line on stderr) when --fail-on is set and the archive is ambiguous: other extractors
+    (Lambda's, unzip) may see other contents than the ones pkgscan inventoried."""
+    if not fail_on:
+        return 0
+    n = sum(1 for x in getattr(inv, "notices", ()) if x.code == "zip-ambiguous")
+    if not n:
+        return 0
+    click.echo(f"pkgscan: --fail-on: the archive is ambiguous ({n} zip-ambiguous notice{'s' if n != 1 else ''}: "
+               "other extractors may see other contents)", err=True)
+    return 1
+
+
 def fail_on_option(name: str = "--fail-on", what: str = "an unsuppressed finding is"):
     return click.option(name, "fail_on", type=click.Choice(FAIL_ON, case_sensitive=False),
                         help=f"Exit 1 when {what} at or above this severity (case-insensitive; unknown "

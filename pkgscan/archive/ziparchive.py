@@ -48,6 +48,32 @@ class ZipMember:
     is_symlink: bool
 
 
+def _is_utf8(b: bytes) -> bool:
+    try:
+        b.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _unicode_path_extra(extra: bytes, name_b: bytes) -> str | None:
+    """The name in an Info-ZIP Unicode Path extra field (0x7075) when its CRC matches the header name."""
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, ln = struct.unpack_from("<HH", extra, pos)
+        pos += 4
+        if tag == 0x7075 and ln >= 5 and pos + ln <= len(extra):
+            version, crc = struct.unpack_from("<BL", extra, pos)
+            if version == 1 and crc == zlib.crc32(name_b):
+                try:
+                    return extra[pos + 5 : pos + ln].decode("utf-8")
+                except UnicodeDecodeError:
+                    return None
+            return None
+        pos += ln
+    return None
+
+
 def _zip64_extra(extra: bytes, need_size: bool, need_csize: bool, need_offset: bool) -> list[int | None]:
     """Return (size, csize, offset) overrides from a zip64 extended-information field."""
     pos = 0
@@ -108,6 +134,11 @@ class ZipReader:
         self.bytes_inflated = 0  # every byte decompressed, successful reads or not (the budget counts it)
         self.overlapping: set[str] = set()  # members whose data overlaps another member's
         self._read_spans: list[tuple[int, int]] = []
+        self._all_spans: list[tuple[int, int, str]] = []  # (local header, end of data, name), every directory
+        self._cd_starts: list[int] = []
+        self._data_start = 0  # after prepended data
+        self._checked_local: set[str] = set()
+        self._header_names: dict[str, str] = {}  # raw names replaced by a Unicode Path extra field
         self._parse()
 
     # ----------------------------------------------------------------- central directory
@@ -163,6 +194,53 @@ class ZipReader:
                 errors.append(exc)
         if len(errors) == len(candidates):
             raise errors[-1]
+        self._check_unlisted()
+
+    #: bytes outside every listed entry that are searched for unlisted local headers
+    MAX_GAP_SCAN = 64 * 1024 * 1024
+
+    def _check_unlisted(self) -> None:
+        """Local file headers the central directory does not list (a stream extractor, or a reader that
+        trusts local headers, sees files pkgscan does not; an end record claiming 0 entries over a
+        non-empty archive is the extreme case): flagged as an ambiguous archive."""
+        if not self._cd_starts:
+            return
+        end_all = min(self._cd_starts)
+        spans = sorted(self._all_spans)
+        gaps: list[tuple[int, int]] = []
+        pos = self._data_start
+        for start, stop, _name in spans:
+            if start > pos:
+                gaps.append((pos, start))
+            if stop > pos:
+                # the local extra field can be longer than the central one: measure it when a gap follows
+                pos = max(pos, self._local_end(start, stop))
+        if end_all > pos:
+            gaps.append((pos, end_all))
+        found = 0
+        scanned = 0
+        for a, b in gaps:
+            if scanned >= self.MAX_GAP_SCAN:
+                break
+            b = min(b, a + self.MAX_GAP_SCAN - scanned)
+            scanned += b - a
+            data = self.source.read_at(a, b - a)
+            i = data.find(_SIG_LFH)
+            while i >= 0:
+                if i + _LFH.size <= len(data) or a + i + _LFH.size <= self.source.size:
+                    found += 1
+                i = data.find(_SIG_LFH, i + 4)
+        if found:
+            self._note("zip-ambiguous", "", f"{found} local file header(s) not listed in the central directory: other "
+                       "extractors may see files pkgscan does not (archive is ambiguous)", suspicious=True)
+
+    def _local_end(self, start: int, stop: int) -> int:
+        lfh = self.source.read_at(start, _LFH.size)
+        if len(lfh) < _LFH.size or lfh[:4] != _SIG_LFH:
+            return stop
+        f = _LFH.unpack(lfh)
+        nlen_cd_guess = 0  # stop was computed as start + 30 + central name length + csize
+        return max(stop, stop + f[10] + nlen_cd_guess)
 
     def _parse_one(self, eocd_pos: int, rec: tuple) -> None:
         _, disk, cd_disk, _n_here, n_entries, cd_size, cd_offset, _clen = rec
@@ -199,6 +277,11 @@ class ZipReader:
             raise ArchiveError("corrupt zip: central directory offset beyond the end of the file")
         if delta:
             self._note("prepended-data", "", f"{delta} bytes before the zip data", suspicious=True)
+        self._data_start = max(self._data_start, delta)
+        self._cd_starts.append(cd_end - cd_size)
+        if n_entries == 0 and cd_size == 0 and cd_end - cd_size > delta:
+            self._note("zip-ambiguous", "", "the end record lists no entries but the archive holds data before it",
+                       suspicious=True)
         cd = self.source.read_at(cd_end - cd_size, cd_size)
         if len(cd) != cd_size:
             raise ArchiveError("truncated zip: central directory cut short")
@@ -248,6 +331,15 @@ class ZipReader:
                 usize = z[0] if z[0] is not None else usize
                 csize = z[1] if z[1] is not None else csize
                 offset = z[2] if z[2] is not None else offset
+            self._all_spans.append((offset + delta, offset + delta + 30 + nlen + csize, raw))
+            if not flags & 0x800 and xlen:
+                upath = _unicode_path_extra(extra, name_b)
+                if upath is not None and upath != raw:
+                    # Info-ZIP Unicode Path (0x7075): unzip and CPython use it instead of the header name
+                    self._note("unicode-path-extra", upath, f"entry named {raw!r} in its header is {upath!r} "
+                               "by its Unicode Path extra field (as unzip extracts it)", suspicious=True)
+                    self._header_names[upath] = raw
+                    raw = upath
             is_dir = raw.endswith("/") or raw.endswith("\\")
             mode = eattr >> 16 if (vmade >> 8) == 3 else 0
             is_symlink = stat.S_ISLNK(mode)
@@ -332,6 +424,32 @@ class ZipReader:
             raise EntryError("unsupported-compression", f"compression method {m.method} is not supported")
         return data[:n]
 
+    def _check_local(self, m: ZipMember, fields: tuple) -> None:
+        """A local header that disagrees with the central directory (method, sizes, CRC, name) makes
+        the archive ambiguous: extractors that trust local headers write other contents."""
+        if m.name in self._checked_local:
+            return
+        self._checked_local.add(m.name)
+        _sig, _ver, lflags, lmethod, _t, _d, lcrc, lcsize, lusize, lnlen, _lxlen = fields
+        why = []
+        if lmethod != m.method:
+            why.append(f"method {lmethod} vs {m.method}")
+        if not lflags & 0x8:  # sizes and CRC are in a data descriptor otherwise
+            if lcrc != m.crc:
+                why.append("CRC")
+            if lcsize != 0xFFFFFFFF and lcsize != m.compressed_size:
+                why.append(f"compressed size {lcsize} vs {m.compressed_size}")
+            if lusize != 0xFFFFFFFF and lusize != m.size:
+                why.append(f"size {lusize} vs {m.size}")
+        lname = self.source.read_at(m.offset + _LFH.size, lnlen)
+        cd_name = self._header_names.get(m.raw_name, m.raw_name)
+        local = lname.decode("utf-8") if _is_utf8(lname) else lname.decode("cp437")
+        if local.replace("\\", "/").strip("/") != cd_name.replace("\\", "/").strip("/"):
+            why.append("name")
+        if why:
+            self._note("zip-ambiguous", m.name, "local header disagrees with the central directory ("
+                       + ", ".join(why) + "): other extractors may read other contents", suspicious=True)
+
     def read(self, m: ZipMember, max_size: int) -> bytes:
         """Decompress one member, refusing anything larger than ``max_size``."""
         if m.flags & 0x1:
@@ -348,6 +466,7 @@ class ZipReader:
             raise EntryError("corrupt-entry", "bad local file header")
         fields = _LFH.unpack(lfh)
         data_start = m.offset + _LFH.size + fields[9] + fields[10]
+        self._check_local(m, fields)
         if data_start + m.compressed_size > self.source.size:
             raise EntryError("truncated", "entry data runs past the end of the archive")
         out_limit = min(max_size, m.size) + 1  # one byte over tells us the declared size lied

@@ -15,6 +15,7 @@ from .python import PythonInstalledCataloger
 from .pystatic import PythonStaticCataloger, mark_vendored
 from .rpm import RpmDbCataloger
 from .ruby import RubyGemsCataloger
+from .unread import note_unread_archives
 
 CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
                                      JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger(),
@@ -51,6 +52,7 @@ def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> Catal
     for cat, paths in zip(catalogers, wanted):
         cat.catalog(tree, paths, result)
     mark_vendored(result)
+    note_unread_archives(tree, [w for w, e in zip(wanted, every) if not e])  # sniffing is not reading
     return result
 
 

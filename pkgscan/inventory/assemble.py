@@ -8,6 +8,8 @@ chose to write down, so it declares but never flags.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from collections import defaultdict
 
 from .. import ecosystems
@@ -77,7 +79,8 @@ class _Reconciler:
                         self.declared_in[id(c)].add(lock.path)
                 else:
                     self.declared_only.append(
-                        DeclaredOnly(lock.ecosystem, scrub(name), scrub(entry.version), lock.path, entry.dev, entry.optional)
+                        DeclaredOnly(lock.ecosystem, scrub(name[:MAX_NAME_CHARS]), scrub(entry.version[:MAX_VERSION_CHARS]),
+                                     lock.path, entry.dev, entry.optional)
                     )
             if lock.complete:
                 for c in copies:
@@ -145,8 +148,61 @@ def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str
     return edges
 
 
+#: the longest name / version kept (real ones are far shorter); a longer one is cut, visibly
+MAX_NAME_CHARS = 512
+MAX_VERSION_CHARS = 256
+#: dependencies kept per installed copy (edges of the graph; real packages have tens)
+MAX_REQUIRES = 1000
+#: dependency edges per artifact (a 1,500-package node_modules has about 7,000; each costs the
+#: CycloneDX writer about 0.3 ms)
+MAX_EDGES = 10_000
+TRUNCATED = "...(truncated)"
+
+
+def _capped(inst: Installed, notices: list[Notice]) -> Installed:
+    """An installed copy whose name, version and dependency list fit the limits (cut visibly, with a
+    suspicious notice): a 7 MiB version string would otherwise be copied into every report."""
+    changes: dict = {}
+    if len(inst.name) > MAX_NAME_CHARS:
+        changes["name"] = inst.name[:MAX_NAME_CHARS] + TRUNCATED
+    if len(inst.version) > MAX_VERSION_CHARS:
+        changes["version"] = inst.version[:MAX_VERSION_CHARS] + TRUNCATED
+    if len(inst.requires) > MAX_REQUIRES:
+        changes["requires"] = tuple(inst.requires[:MAX_REQUIRES])
+    if not changes:
+        return inst
+    what = ", ".join(f"{k} of {len(getattr(inst, k))}" + (" entries" if k == "requires" else " characters")
+                     for k in changes)
+    notices.append(Notice("field-truncated", inst.location, f"{what} cut to the limit", True))
+    return dataclasses.replace(inst, **changes)
+
+
+#: notices of one code listed per artifact; the rest are counted in one notice (100,000 traversal
+#: entries would otherwise be 100,000 lines on stderr and in every report)
+MAX_NOTICES_PER_CODE = 1000
+
+
+def aggregate_notices(notices: list[Notice]) -> list[Notice]:
+    counts: dict[str, int] = defaultdict(int)
+    out: list[Notice] = []
+    dropped: dict[str, list] = {}
+    for n in notices:
+        counts[n.code] += 1
+        if counts[n.code] <= MAX_NOTICES_PER_CODE:
+            out.append(n)
+        else:
+            d = dropped.setdefault(n.code, [0, False])
+            d[0] += 1
+            d[1] = d[1] or n.suspicious
+    for code, (k, suspicious) in dropped.items():
+        out.append(Notice(code, "", f"{k} more {code!r} notices not listed (the first {MAX_NOTICES_PER_CODE} are)",
+                          suspicious))
+    return out
+
+
 def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -> Inventory:
-    installed = sorted(result.installed, key=lambda c: (c.ecosystem, c.name, c.version, c.location))
+    installed = sorted((_capped(c, notices) for c in result.installed),
+                       key=lambda c: (c.ecosystem, c.name, c.version, c.location))
     rec = _Reconciler(installed)
     rec.run(sorted(result.lockfiles, key=lambda lf: lf.path))
 
@@ -180,12 +236,17 @@ def assemble(result: CatalogResult, artifact: Artifact, notices: list[Notice]) -
         )
     components.sort(key=lambda c: (c.ecosystem, c.name, c.version, c.purl))
     declared_only = sorted(set(rec.declared_only), key=lambda d: (d.lockfile, d.ecosystem, d.name, d.version))
+    edges = sorted(_edges(installed, purl_of))
+    if len(edges) > MAX_EDGES:
+        notices.append(Notice("graph-truncated", "", f"{len(edges)} dependency edges; the first {MAX_EDGES} are kept "
+                              "(SBOM writers spend milliseconds per edge)", True))
+        edges = edges[:MAX_EDGES]
     return Inventory(
         artifact=artifact,
         components=tuple(components),
-        dependencies=tuple(sorted(_edges(installed, purl_of))),
+        dependencies=tuple(edges),
         declared_only=tuple(declared_only),
         lockfiles=tuple(sorted(lf.path for lf in result.lockfiles)),
-        notices=tuple(notices),
+        notices=tuple(aggregate_notices(notices)),
         binaries=tuple(sorted(result.binaries, key=lambda b: b.location)),
     )

@@ -158,8 +158,19 @@ class LockfileCataloger:
             if kind == "package-lock" and dirname(path) in shrinkwrapped:
                 tree.notices.append(Notice("lockfile-ignored", path, "npm-shrinkwrap.json beside it takes precedence"))
                 continue
+            if _lock_budget(tree).spent >= LOCKFILES_BUDGET:
+                tree.notices.append(Notice("lockfile-budget", path, f"lockfiles already read {LOCKFILES_BUDGET} bytes in "
+                                           "this package; not read (the budget of installed metadata is kept)", True))
+                continue
             data = tree.read_or_note(path, _MAX_LOCKFILE)
             if data is None:
+                continue
+            _lock_budget(tree).spent += len(data)
+            if kind == "requirements":
+                _lock_budget(tree).requirements.add(path)
+            problem = work_problem(data, kind)
+            if problem:
+                tree.notices.append(Notice("lockfile-too-complex", path, f"{problem}; not parsed", True))
                 continue
             try:
                 parsed = spec.parse(data, path, tree)
@@ -177,14 +188,70 @@ class LockfileCataloger:
             result.lockfiles.append(Lockfile(path, project_dir(path, kind), spec.ecosystem, kind, spec.complete, parsed))
 
 
+#: bytes all the lockfiles of one package may read together (requirements includes count): the rest
+#: of the archive budget stays for installed metadata, so lockfiles cannot starve the inventory
+LOCKFILES_BUDGET = 96 * 1024 * 1024
+#: structural tokens (``,``, ``[``, ``{``, newlines) a lockfile may hold before a parser is run on
+#: it: the largest real lockfiles have a few hundred thousand; a flow sequence or an array of millions
+#: of empty values costs seconds and gigabytes in the JSON / TOML / YAML parsers
+MAX_LOCKFILE_TOKENS = 2_000_000
+
+
+class _LockBudget:
+    __slots__ = ("spent", "requirements")
+
+    def __init__(self) -> None:
+        self.spent = 0
+        self.requirements: set[str] = set()  # requirements files already parsed in this package
+
+
+def _lock_budget(tree: Tree) -> _LockBudget:
+    root = tree.outer
+    b = root.__dict__.get("_lock_budget")
+    if b is None:
+        b = root.__dict__["_lock_budget"] = _LockBudget()
+    return b
+
+
+#: PyYAML builds a node of about 450 bytes per scalar and tomllib is pure Python: their formats get
+#: a lower limit (a large real pnpm-lock.yaml or uv.lock has about 100,000 lines)
+MAX_TOKENS_SLOW_PARSER = 300_000
+_SLOW_PARSER_KINDS = frozenset({"pnpm", "uv", "poetry", "pdm", "pylock"})
+
+
+def work_problem(data: bytes, kind: str = "") -> str | None:
+    """Why a lockfile is too costly to parse (None: it is not): counted in C, before any parser."""
+    tokens = data.count(b",") + data.count(b"[") + data.count(b"{") + data.count(b"\n")
+    limit = MAX_TOKENS_SLOW_PARSER if kind in _SLOW_PARSER_KINDS else MAX_LOCKFILE_TOKENS
+    if tokens > limit:
+        return f"{tokens} structural tokens (more than {limit} for this format)"
+    return None
+
+
 def _include_reader(tree: Tree, path: str):
+    """``-r``/``-c`` targets: each requirements file of the package is parsed once (as a top-level
+    file or as an include), and includes spend the lockfiles' shared budget."""
     base = dirname(path)
+    budget = _lock_budget(tree)
 
     def read(rel: str) -> bytes | None:
         joined = posixpath.normpath(posixpath.join(base, rel.replace("\\", "/"))) if base else rel
         safe, _reason = safe_path(joined)
         if not safe or safe not in tree:
             return None
-        return tree.read_or_note(safe, _MAX_LOCKFILE)
+        if safe in budget.requirements:
+            return b""  # already read in this package: its packages are reported from there
+        if budget.spent >= LOCKFILES_BUDGET:
+            tree.notices.append(Notice("lockfile-budget", safe, "lockfile budget spent; include not read", True))
+            return b""
+        data = tree.read_or_note(safe, _MAX_LOCKFILE)
+        if data is not None:
+            budget.spent += len(data)
+            budget.requirements.add(safe)
+            problem = work_problem(data)
+            if problem:
+                tree.notices.append(Notice("lockfile-too-complex", safe, f"{problem}; not parsed", True))
+                return b""
+        return data
 
     return read

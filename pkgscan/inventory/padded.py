@@ -35,8 +35,8 @@ def read_metadata(tree: Tree, path: str, max_size: int) -> tuple[bytes | None, b
         head = tree.read_head(path, PREFIX_BYTES)
     except EntryError:
         return None, False
-    tree.notices[-1] = Notice("metadata-padded", path, f"{last.message}; identified from its first "
-                              f"{len(head)} bytes (padded metadata hides packages)", True)
+    tree.notices.append(Notice("metadata-padded", path, f"identified from its first {len(head)} bytes "
+                               "(padding metadata must not hide a package)", True))
     return head, False
 
 
@@ -64,6 +64,7 @@ def json_prefix_fields(data: bytes, wanted: tuple[str, ...] = ("name", "version"
         return out
     pos += 1
     while pos < len(text) and len(out) < len(wanted):
+        key = None
         pos = _WS.match(text, pos).end()
         if text.startswith("}", pos):
             break
@@ -75,6 +76,10 @@ def json_prefix_fields(data: bytes, wanted: tuple[str, ...] = ("name", "version"
             pos = _WS.match(text, pos + 1).end()
             value, pos = dec.raw_decode(text, pos)
         except (ValueError, RecursionError):
+            # a wanted string the prefix cut short (a huge version): its start, visibly cut
+            if isinstance(key, str) and key in wanted and key not in out and text.startswith('"', pos):
+                head = text[pos + 1 : pos + 1 + 200]
+                out[key] = head.split('"', 1)[0] + "...(truncated)"
             break
         if isinstance(key, str) and key in wanted and isinstance(value, str) and key not in out:
             out[key] = value

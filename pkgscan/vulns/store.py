@@ -31,8 +31,11 @@ DB_FILE = "osv.sqlite3"
 ENV_DB_DIR = "PKGSCAN_DB_DIR"
 # An export zip is untrusted data from the network too: read it through the safe reader, with
 # limits sized for OSV's largest exports.
+# A record compresses about 5:1 in a real export; one padded past 200:1 (a megabyte of spaces per
+# record: a 3 MB export that inflates to gigabytes) is refused before it is inflated, and counted as
+# skipped, from 64 KiB up (the reader's default exempts members up to 1 MiB).
 EXPORT_LIMITS = Limits(max_total_uncompressed=16 * 1024**3, max_member_size=64 * 1024**2,
-                       max_entries=5_000_000, max_archive_size=16 * 1024**3)
+                       max_entries=5_000_000, max_archive_size=16 * 1024**3, ratio_min_size=64 * 1024)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -35,3 +35,30 @@ def assert_bounded(res: dict) -> None:
     assert res["status"] == "ok", res
     assert res["elapsed"] < MAX_SECONDS, f"scan took {res['elapsed']:.1f} s"
     assert res["maxrss_kb"] < MAX_RSS_KB, f"peak RSS {res['maxrss_kb'] // 1024} MiB"
+
+
+_CLI_BOOT = (
+    "import atexit, resource, runpy, sys\n"
+    "out = sys.argv.pop(1)\n"
+    f"resource.setrlimit(resource.RLIMIT_AS, ({RLIMIT_AS}, {RLIMIT_AS}))\n"
+    "def _hwm():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            open(out, 'w').write(line.split()[1])\n"
+    "atexit.register(_hwm)\n"
+    "sys.argv = ['pkgscan'] + sys.argv[1:]\n"
+    "runpy.run_module('pkgscan', run_name='__main__', alter_sys=True)\n"
+)
+
+
+def cli_child(args: list[str], workdir: Path, timeout: float = 60) -> dict:
+    """``pkgscan ARGS`` in a child process: exit code, stdout, stderr, wall time and its own peak RSS."""
+    hwm = workdir / "vmhwm.txt"
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", _CLI_BOOT, str(hwm), *map(str, args)], capture_output=True,
+                       timeout=timeout, cwd=workdir, stdin=subprocess.DEVNULL, env={**__import__("os").environ,
+                                                                                  "SOURCE_DATE_EPOCH": "0"})
+    wall = time.perf_counter() - t0
+    rss = int(hwm.read_text()) if hwm.exists() else 0
+    hwm.unlink(missing_ok=True)
+    return {"rc": r.returncode, "stdout": r.stdout, "stderr": r.stderr, "wall": wall, "maxrss_kb": rss}

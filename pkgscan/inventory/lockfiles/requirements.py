@@ -50,6 +50,8 @@ ReadInclude = Callable[[str], Optional[bytes]]
 MAX_INCLUDE_DEPTH = 8
 #: how many distinct files one parse may pull in through ``-r`` / ``-c``
 MAX_INCLUDED_FILES = 64
+#: logical lines read from one requirements file and its includes (real ones have hundreds)
+MAX_LINES = 5_000
 # options a requirements file may carry on their own line (pip's SUPPORTED_OPTIONS)
 _FILE_OPTIONS_WITH_ARG = {
     "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--no-binary",
@@ -86,6 +88,7 @@ class _State:
         self.packages: list[LockedPackage] = []
         self.constraints: dict[str, str] = {}  # canonical name -> pinned version
         self.warnings = Warnings()
+        self.lines = 0  # logical lines read, includes too
 
     def identity(self, rel: str) -> str:
         """A file's identity for cycle detection: its normalized path including the top directory,
@@ -130,6 +133,10 @@ class _State:
         text = decode_text(data)
         where = rel
         for lineno, line, size in logical_lines(text):
+            self.lines += 1
+            if self.lines > MAX_LINES:
+                self.warn(f"{where}:{lineno}: more than {MAX_LINES} requirement lines in this file set; the rest is not read")
+                return
             # packages from an included file are reported at the line of the top-level -r
             report_line = top_line or lineno
             if size > MAX_LINE_CHARS:
