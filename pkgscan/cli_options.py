@@ -160,9 +160,12 @@ def resolve_output(kind: str, fmt: str | None, path: str | None, no_color: bool 
     report.get(chosen, kind)  # raises for a format this kind of report has not
     if not to_stdout:  # a report that cannot be written is found out before the work, not after
         parent = os.path.dirname(os.path.abspath(path)) or "."
-        if not os.path.isdir(parent):
+        if os.path.exists(path):  # an existing file (or /dev/null): it must be writable itself
+            if not os.access(path, os.W_OK):
+                raise report.FormatError(f"cannot write {path}: not writable")
+        elif not os.path.isdir(parent):
             raise report.FormatError(f"cannot write {path}: {parent} is not a directory")
-        if not os.access(parent, os.W_OK):
+        elif not os.access(parent, os.W_OK):
             raise report.FormatError(f"cannot write {path}: {parent} is not writable")
     color = tty and not no_color and not os.environ.get("NO_COLOR")
     width = shutil.get_terminal_size((120, 40)).columns if tty else None  # a file or a pipe: never wrapped
