@@ -30,3 +30,21 @@ def test_requires_dist_bomb_is_bounded(corpus):
     assert_bounded(res)
     assert {("pypi", f"req{i}", "1.0") for i in range(12)} <= {tuple(c) for c in res["components"]}
     assert res["notice_counts"].get("metadata-truncated") == 12
+
+
+def test_padding_before_the_name_still_names_the_distribution(tmp_path):
+    """A padded field before Name: the bounded prefix holds no Name, the .dist-info directory does."""
+    import io
+    import zipfile
+
+    from pkgscan.scan import scan_path
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("evil-6.6.6.dist-info/METADATA",
+                   "Metadata-Version: 2.1\nSummary: " + " " * (5 << 20) + "\nName: evil\nVersion: 6.6.6\n")
+        z.writestr("app.py", "x = 1\n")
+    (tmp_path / "pad.zip").write_bytes(buf.getvalue())
+    inv = scan_path(tmp_path / "pad.zip")
+    assert [(c.name, c.version) for c in inv.components] == [("evil", "6.6.6")]
+    assert {"metadata-padded", "metadata-from-directory-name"} <= {n.code for n in inv.notices}

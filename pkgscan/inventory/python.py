@@ -170,8 +170,8 @@ class PythonInstalledCataloger:
                         result.installed.append(inst)
                 continue
             inst = self.parse(path, data, tree.notices)
-            if not complete and inst is not None and not inst.version:
-                # the padding came before Name/Version: the .dist-info directory still names them
+            if not complete and (inst is None or not inst.version):
+                # the padding came before Name or Version: the .dist-info directory still names them
                 inst = self.from_directory_name(path, tree.notices) or inst
             if inst is not None:
                 result.installed.append(inst)
