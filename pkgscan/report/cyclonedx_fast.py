@@ -294,6 +294,8 @@ def _component_dict(c, spec: str) -> tuple[tuple, dict]:
 _COMPONENTS: dict = {}
 _BY_ID: dict = {}
 _COMPONENT_CACHE_MAX = 200_000
+_CACHE_BUDGET = 48 << 20  # characters of rendered components kept for the run (then the caches start again)
+_cached_bytes = 0
 
 
 def _component(c, spec: str) -> tuple[tuple, str]:
@@ -310,9 +312,12 @@ def _component(c, spec: str) -> tuple[tuple, str]:
     if hit is None:
         key, d = _component_dict(c, spec)
         hit = (key, Raw(_text(d, "\n    ")))
+        global _cached_bytes
+        _cached_bytes += len(hit[1])
+        if _cached_bytes > _CACHE_BUDGET or len(_BY_ID) >= _COMPONENT_CACHE_MAX:  # bounded memory: start again
+            clear_caches()
+            _cached_bytes = len(hit[1])
         if ck is not None:
-            if len(_COMPONENTS) >= _COMPONENT_CACHE_MAX:
-                _COMPONENTS.clear()
             _COMPONENTS[ck] = hit
     if len(_BY_ID) >= _COMPONENT_CACHE_MAX:
         _BY_ID.clear()
@@ -339,8 +344,10 @@ def _dependency(ref: str, targets: tuple[str, ...]) -> Raw:
 
 def clear_caches() -> None:
     """Forget every rendered fragment (tests and benchmarks measure cold runs)."""
+    global _cached_bytes
     for cache in (_COMPONENTS, _BY_ID, _DEPS, _VULNS):
         cache.clear()
+    _cached_bytes = 0
 
 
 _VULNS: dict = {}
