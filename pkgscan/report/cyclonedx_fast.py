@@ -345,7 +345,7 @@ def _dependency(ref: str, targets: tuple[str, ...]) -> Raw:
 def clear_caches() -> None:
     """Forget every rendered fragment (tests and benchmarks measure cold runs)."""
     global _cached_bytes
-    for cache in (_COMPONENTS, _BY_ID, _DEPS, _VULNS):
+    for cache in (_COMPONENTS, _BY_ID, _DEPS, _VULNS, _VULNS_BY_ID):
         cache.clear()
     _cached_bytes = 0
 
@@ -355,12 +355,20 @@ _VULNS: dict = {}
 
 def _vulnerability(f, spec: str) -> tuple[tuple, Raw]:
     """The library's own rendering of one finding's vulnerability entry, cached per distinct finding."""
-    try:
-        ck = (f, spec)
+    ik = (id(f), spec)
+    same = _VULNS_BY_ID.get(ik)
+    if same is not None and same[0] is f:
+        return same[1]
+    try:  # what cyclonedx_vulns.vulnerability reads of the finding (of its component: purl and version)
+        ck = (f.id, f.ids, f.advisories, f.summary, f.severity, f.fixed, f.recommended, f.malicious, f.references,
+              f.suppressed, f.labels, f.component.purl, f.component.version, type(f.severity.score), spec)
         hit = _VULNS.get(ck)
     except TypeError:
         ck, hit = None, None
     if hit is not None:
+        if len(_VULNS_BY_ID) >= 50_000:
+            _VULNS_BY_ID.clear()
+        _VULNS_BY_ID[ik] = (f, hit)
         return hit
     from cyclonedx.schema.schema import SCHEMA_VERSIONS
 
@@ -375,6 +383,9 @@ def _vulnerability(f, spec: str) -> tuple[tuple, Raw]:
             _VULNS.clear()
         _VULNS[ck] = res
     return res
+
+
+_VULNS_BY_ID: dict = {}
 
 
 @lru_cache(maxsize=16)
