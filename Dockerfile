@@ -8,8 +8,14 @@
 #   docker buildx imagetools inspect python:3.12-slim-bookworm   (the "Digest:" line)
 # and build with
 #   --build-arg PYTHON_IMAGE=python:3.12-slim-bookworm@sha256:<digest>
-# (or change the default below to that form). tests/test_container.py lints this file with hadolint,
-# checks its invariants and replays its install steps without Docker.
+# (or change the default below to that form).
+#
+# Any image with python3, pip and useradd at the same paths works as PYTHON_IMAGE. Without a registry,
+# deploy/container/debian-python-base.sh makes one from Debian's packages (mmdebstrap) and
+#   buildah bud --isolation chroot --build-arg PYTHON_IMAGE=localhost/pkgscan-base:debian-bookworm -t pkgscan .
+# builds on it; deploy/build-and-smoke-test.sh does both and runs the image (deploy/container/README.md).
+# tests/test_container.py lints this file with hadolint, checks its invariants and replays its install
+# steps without Docker; tests/test_container_build.py builds and runs the real image.
 ARG PYTHON_IMAGE=python:3.12-slim-bookworm
 
 # ---------------------------------------------------------------- stage 1: build the wheel
@@ -54,7 +60,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # The wheel alone: its dependencies come from PyPI as prebuilt wheels, so no compiler is needed
 # (the slim base has none) and nothing is left behind (no pip cache, no wheel, no build tree).
 COPY --from=build /wheels/ /tmp/wheels/
-RUN pip install --no-cache-dir /tmp/wheels/*.whl \
+# (with the zstd extra: container-image layers compressed with zstd are read too)
+RUN pip install --no-cache-dir "$(ls /tmp/wheels/pkgscan-*.whl)[zstd]" \
     && rm -rf /tmp/wheels \
     && groupadd --system --gid 10001 pkgscan \
     && useradd --system --uid 10001 --gid 10001 --home-dir /home/pkgscan --create-home \

@@ -67,6 +67,7 @@ def open_sources(options: CheckOptions):
             source=f"offline:{db.path}",
             ecosystems=tuple((e["ecosystem"], e["advisories"], e["last_modified"]) for e in st["ecosystems"]),
             age_days=db.age_days(),
+            updated_at=str(st.get("updated_at") or ""),
         )
     if options.pypi:
         from .vulns.pypi_source import PyPISource
@@ -154,7 +155,12 @@ class Checker:
                     out.append(f"the advisory database has no {osv} advisories: {osv} packages were not checked")
                     continue
                 age = _age_days(known[osv][1], now)
-                if limit is not None and age is not None and age > limit:
+                if age is None:  # placeholder dates (the Go database's files): the import time is all we know
+                    imported = _age_days(db.updated_at, now)
+                    if limit is not None and imported is not None and imported > limit:
+                        out.append(f"the {osv} advisories carry no modification dates and the database was last "
+                                   f"written {imported:.0f} days ago; run 'pkgscan db update' for current data")
+                elif limit is not None and age > limit:
                     out.append(f"the {osv} advisories in the database are {age:.0f} days old (newest record); "
                                "run 'pkgscan db update' for current data")
         for src in self.sources:

@@ -16,7 +16,7 @@ from .errors import PkgscanError
 from .report import DIFF, SBOM, SCAN
 
 from .cli_options import (EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_POLICY, check_options, check_options_from,  # noqa: F401
-                          fail, fail_on_option, gate_line, one_line, output_options, resolve_output, verbosity_options, warn)
+                          fail, fail_on_option, gate_line, one_line, partial_gate, output_options, resolve_output, verbosity_options, warn)
 
 _one_line = one_line
 _fail = fail
@@ -135,18 +135,26 @@ def scan(path: str, fmt: str | None, output: str | None, layout: str | None, spe
     from .vulns import policy
 
     try:
-        if no_vulns:  # the package list (an SBOM report): no checker, no database
-            out = resolve_output(SBOM, fmt, output, no_color, default=None if output or fmt else
-                                 ("table" if sys.stdout.isatty() else "cyclonedx-json"))
+        if no_vulns:  # inventory only: no checker, no database; every scan format, the table lists packages
+            from .vulns.model import ScanResult
+
+            out = resolve_output(SCAN, fmt, output, no_color)
             inv = scan_path(path, layout=layout)
-            out.write(_render(Report(SBOM, scan=inv), out, spec_version=spec_version))
+            result = ScanResult(inventory=inv, warnings=("vulnerability matching skipped (--no-vulns)",))
+            rep = Report(SBOM, scan=inv) if out.fmt == "table" else Report(SCAN, scan=result)
+            out.write(_render(rep, out, spec_version=spec_version))
             _report_notices(inv, quiet, verbose)
             sys.exit(EXIT_OK)
         out = resolve_output(SCAN, fmt, output, no_color)
         checker = Checker(check_options_from(kw))
         inv = scan_path(path, layout=layout)
         result = checker.check(inv)
-        text = _render(Report(SCAN, scan=result), out, spec_version=spec_version)
+        shown = result
+        if quiet and out.fmt in ("table", "markdown", "html"):  # -q: no warnings in what people read
+            from dataclasses import replace as _replace
+
+            shown = _replace(result, warnings=())
+        text = _render(Report(SCAN, scan=shown), out, spec_version=spec_version)
     except (PkgscanError, ValueError) as exc:
         fail(str(exc))
         return
@@ -161,7 +169,7 @@ def scan(path: str, fmt: str | None, output: str | None, layout: str | None, spe
     code = policy.exit_code(result.findings, kw["fail_on"])
     if code:
         click.echo(f"pkgscan: {gate_line(result.findings, kw['fail_on'])}", err=True)
-    sys.exit(code)
+    sys.exit(code or partial_gate(inv, kw.get("fail_on_partial")))
 
 
 @main.command()
@@ -282,19 +290,30 @@ def db_status(db_dir: str | None, fmt: str, as_json: bool, max_age: float) -> No
     except PkgscanError as exc:
         _fail(str(exc))
         return
+    from datetime import datetime, timezone
+
+    from .check import _age_days
+
+    now = datetime.now(timezone.utc)
+    for e in st["ecosystems"]:  # each ecosystem's own age: one fresh ecosystem must not hide a stale one
+        e_age = _age_days(e["last_modified"], now)
+        e["age_days"] = None if e_age is None else round(e_age, 1)
+        e["stale"] = e_age is not None and e_age > max_age
     st["age_days"] = None if age is None else round(age, 1)
-    st["stale"] = age is not None and age > max_age
+    st["stale"] = any(e["stale"] for e in st["ecosystems"]) or (age is not None and age > max_age)
     if as_json or fmt.lower() == "json":
         click.echo(_json.dumps(st, indent=2, sort_keys=True))
         return
     click.echo(f"database: {st['path']} (schema {st['schema_version']}, updated {st['updated_at']})")
     click.echo(f"advisories: {st['advisories']} ({st['withdrawn']} withdrawn), newest modified {st['newest_modified']}")
     for e in st["ecosystems"]:
-        click.echo(f"  {e['ecosystem']:<12} {e['advisories']:>8} advisories, last modified {e['last_modified']}")
+        when = f"{e['age_days']:.0f} days old" if e["age_days"] is not None else "no modification dates"
+        click.echo(f"  {e['ecosystem']:<12} {e['advisories']:>8} advisories, last modified {e['last_modified']} ({when})")
     for src in st["sources"]:
         click.echo(f"  source {_one_line(src['origin'])}: {src['records']} records from {_one_line(src['location'])} at {src['imported_at']}")
-    if st["stale"]:
-        click.echo(f"pkgscan: warning: the newest advisory is {age:.0f} days old; run 'pkgscan db update'", err=True)
+    stale = [f"{e['ecosystem']} ({e['age_days']:.0f} days)" for e in st["ecosystems"] if e["stale"]]
+    if stale:
+        click.echo(f"pkgscan: warning: stale advisories: {', '.join(stale)}; run 'pkgscan db update'", err=True)
 
 
 def _register_aws() -> None:

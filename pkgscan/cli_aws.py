@@ -5,6 +5,7 @@ import dataclasses
 import functools
 import json
 import shutil
+import os
 import sys
 
 import click
@@ -79,12 +80,12 @@ def _setup(kw: dict):
     cache = None if kw["no_cache"] else CodeCache(kw["cache_dir"], version=__version__)
     mode = "quiet" if kw["quiet"] else ("bar" if sys.stderr.isatty() else "log")
     downloader = None
-    if cache is not None:  # downloads go beside the cache (a mounted volume), not to a read-only /tmp
+    if cache is not None and cache.usable:  # downloads go beside the cache (a mounted volume), not to a read-only /tmp
+        from .aws import safefs
         from .aws.download import Downloader
 
-        tmp = cache.dir / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        downloader = Downloader(tmp_dir=str(tmp))
+        os.close(safefs.open_dir(cache.dir, ("tmp",), create=True))  # never through a planted link
+        downloader = Downloader(tmp_dir=str(cache.dir / "tmp"))
     return LambdaScanner(ctx, checker=checker, cache=cache, downloader=downloader, options=opts, progress=Progress(mode))
 
 
@@ -115,6 +116,8 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
     from .vulns import policy
 
     pwarn = _apply_policy(results, kw)
+    checker = kw.get("_checker")
+    data_warnings = checker.warnings(inv for r in results for inv in r.inventories.values()) if checker else []
     if accounts is None:
         accounts = [{"account": r.account, "name": "", "status": "scanned", "reason": ""} for r in results if r.account]
         accounts = list({a["account"]: a for a in accounts}.values())
@@ -128,13 +131,20 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
             docs.append({"schema": res.SCHEMA, "accounts": rest, "regions": [], "functions": [], "layers": [], "warnings": []})
         doc = res.finalize(docs)
     out = kw["_out"]
+    # the report carries the warnings about the data behind it, as scan's reports do (the per-unit parts
+    # and summary.json hold what each unit found, so shards and one process write the same bytes)
+    extra = sorted(set(pwarn) | set(data_warnings))
     scan_result = res.fleet_scan_result(results)
-    text = render(Report(LIVE, scan=scan_result, live=doc), out.fmt,
+    scan_result = dataclasses.replace(scan_result, warnings=tuple(sorted(set(scan_result.warnings) | set(extra))))
+    doc = {**doc, "warnings": sorted(set(doc["warnings"]) | set(extra))}
+    shown = doc
+    if kw["quiet"] and out.fmt in ("table", "markdown", "html"):  # -q: no warnings in what people read
+        shown = {**doc, "warnings": []}
+        scan_result = dataclasses.replace(scan_result, warnings=())
+    text = render(Report(LIVE, scan=scan_result, live=shown), out.fmt,
                   RenderOptions(spec_version=kw["spec_version"], width=out.width, color=out.color))
-    if not kw["quiet"]:
-        checker = kw.get("_checker")
-        data_warnings = checker.warnings(inv for r in results for inv in r.inventories.values()) if checker else []
-        for w in sorted({w for r in results for w in r.warnings} | set(pwarn) | set(data_warnings)):
+    if not kw["quiet"] and not (out.fmt == "table" and out.tty):  # a table on the terminal shows them itself
+        for w in doc["warnings"]:
             warn(w)
     out.write(text)
     all_findings = [f for r in results for fr in r.functions for f in fr.findings] + \
@@ -224,8 +234,19 @@ def register(main: click.Group) -> None:
     @_guard
     def layer_cmd(layer_version_arn, **kw):
         """Scan one layer version (its ARN)."""
+        from .aws.arn import parse as parse_arn
+
+        arn = parse_arn(layer_version_arn)
+        parts = arn.resource.split(":") if arn else []
+        if arn is None or arn.service != "lambda" or len(parts) != 3 or parts[0] != "layer" or not parts[2].isdigit():
+            raise click.UsageError(f"not a layer version ARN: {layer_version_arn!r} "
+                                   "(arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)")
         scanner = _setup(kw)
-        _finish(scanner.scan_layer(layer_version_arn), kw)
+        result = scanner.scan_layer(layer_version_arn)
+        missing = [lr for lr in result.layers if lr.status == "failed" and "ResourceNotFound" in lr.reason]
+        if missing:  # the one resource named does not exist: an input error, like a missing function
+            fail(f"layer version {layer_version_arn} not found ({missing[0].reason}): check the ARN and its version")
+        _finish(result, kw)
 
     @main.command("account")
     @click.option("--regions", default=None, help="'all' (every enabled region) or a comma-separated list (default: --region).")
@@ -295,6 +316,10 @@ def register(main: click.Group) -> None:
             from .report import Report, RenderOptions, render
 
             sys.stdout.write(render(Report(LIVE, live=doc), fmt, RenderOptions(width=shutil.get_terminal_size((120, 40)).columns)))
+        for w in doc["warnings"]:
+            if w.startswith("incomplete merge"):
+                click.echo(f"pkgscan: {one_line(w)}", err=True)
+                sys.exit(EXIT_INCOMPLETE)
 
 
 def register_verify(main: click.Group) -> None:

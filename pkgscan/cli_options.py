@@ -55,6 +55,15 @@ def output_options(kind: str, default: str | None = None):
     ])
 
 
+def partial_gate(inv, enabled: bool | None) -> int:
+    """1 (with a line on stderr) when --fail-on-partial is set and the inventory's coverage is partial."""
+    cov = getattr(inv, "coverage", None)
+    if not enabled or cov is None or cov.status != "partial":
+        return 0
+    click.echo(f"pkgscan: --fail-on-partial: {one_line(cov.summary())}", err=True)
+    return 1
+
+
 def fail_on_option(name: str = "--fail-on", what: str = "an unsuppressed finding is"):
     return click.option(name, "fail_on", type=click.Choice(FAIL_ON, case_sensitive=False),
                         help=f"Exit 1 when {what} at or above this severity (case-insensitive; unknown "
@@ -80,6 +89,9 @@ def check_options(f):
                      help="Extra vulnerability sources: pypi = PyPI's JSON API (as pip-audit), merged by alias."),
         click.option("--pypi-url", metavar="URL", help="PyPI base URL for --source pypi (default https://pypi.org)."),
         fail_on_option(),
+        click.option("--fail-on-partial", is_flag=True,
+                     help="Also exit 1 when the package's coverage is partial: most of its third-party-looking "
+                          "code (a bundle, a stripped tree, an unknown binary) is not attributed to a package."),
         click.option("--ignore-unfixed", is_flag=True, help="Suppress findings that have no fixed version."),
         click.option("--ignore-file", type=click.Path(exists=True, dir_okay=False, path_type=str),
                      help="Ignore rules (.pkgscan-ignore.yaml or pyproject.toml); default: discovered in the "
@@ -133,6 +145,12 @@ def resolve_output(kind: str, fmt: str | None, path: str | None, no_color: bool 
     else:
         chosen = (report.from_path(path, kind) if not to_stdout else None) or default or ("table" if tty else "json")
     report.get(chosen, kind)  # raises for a format this kind of report has not
+    if not to_stdout:  # a report that cannot be written is found out before the work, not after
+        parent = os.path.dirname(os.path.abspath(path)) or "."
+        if not os.path.isdir(parent):
+            raise report.FormatError(f"cannot write {path}: {parent} is not a directory")
+        if not os.access(parent, os.W_OK):
+            raise report.FormatError(f"cannot write {path}: {parent} is not writable")
     color = tty and not no_color and not os.environ.get("NO_COLOR")
     width = shutil.get_terminal_size((120, 40)).columns if tty else None  # a file or a pipe: never wrapped
     return Output(chosen, path, tty, color, width)
@@ -146,6 +164,9 @@ def gate_line(findings, fail_on: str | None) -> str:
     level = (fail_on or "").lower()
     hits = [f for f in findings if f.active and (level == "any" or effective_rank(f) >= rating_rank(level))]
     hits.sort(key=lambda f: (-effective_rank(f), f.id, f.component.name))
-    worst = ", ".join(f"{f.id} ({f.severity.rating}) in {f.component.name} {f.component.version}" for f in hits[:3])
-    more = f" and {len(hits) - 3} more" if len(hits) > 3 else ""
-    return f"{len(hits)} finding{'s' if len(hits) != 1 else ''} at or above --fail-on {level}: {worst}{more}"
+    distinct = list({(f.id, f.component.purl): f for f in hits}.values())  # one package in several functions
+    worst = ", ".join(f"{f.id} ({'malicious' if f.malicious else f.severity.rating}) in {f.component.name} "
+                      f"{f.component.version}" for f in distinct[:3])
+    more = f" and {len(distinct) - 3} more" if len(distinct) > 3 else ""
+    where = f" ({len(distinct)} distinct)" if len(distinct) != len(hits) else ""
+    return f"{len(hits)} finding{'s' if len(hits) != 1 else ''}{where} at or above --fail-on {level}: {worst}{more}"

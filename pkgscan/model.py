@@ -148,6 +148,84 @@ class BinarySymbols:
 
 
 @dataclass(frozen=True)
+class CoverageKind:
+    """How much of one kind of file (python, javascript, native, other) identified packages explain."""
+
+    kind: str
+    files: int = 0
+    bytes: int = 0
+    #: files / bytes that belong to an identified package (a bundle's attributed modules by bytes)
+    attributed_files: int = 0
+    attributed_bytes: int = 0
+    #: bytes that look like third-party code (installed trees, bundles, native libraries); the
+    #: artifact's own handler code and plain data do not count
+    third_party_bytes: int = 0
+    #: of those, the bytes no identified package accounts for
+    unattributed_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What share of an artifact's code the inventory explains; ``partial`` = mostly not understood."""
+
+    status: str  # "complete" | "partial"
+    kinds: tuple[CoverageKind, ...] = ()
+    #: the largest stretches of third-party-looking code not attributed: (path or directory/, kind, bytes)
+    not_attributed: tuple[tuple[str, str, int], ...] = ()
+
+    @property
+    def third_party_bytes(self) -> int:
+        return sum(k.third_party_bytes for k in self.kinds)
+
+    @property
+    def unattributed_bytes(self) -> int:
+        return sum(k.unattributed_bytes for k in self.kinds)
+
+    @property
+    def fraction(self) -> float:
+        """Attributed share of the third-party-looking bytes (1.0 when there are none)."""
+        total = self.third_party_bytes
+        return 1.0 if not total else round((total - self.unattributed_bytes) / total, 4)
+
+    def summary(self) -> str:
+        """'partial: 412 KB of JavaScript not attributed' / 'complete: 100% of third-party code attributed'."""
+        if self.status != "partial":
+            return f"complete: {self.fraction:.0%} of third-party-looking code attributed"
+        parts = [f"{_kb(k.unattributed_bytes)} of {_KIND_LABEL.get(k.kind, k.kind)}"
+                 for k in sorted(self.kinds, key=lambda k: -k.unattributed_bytes) if k.unattributed_bytes]
+        return "partial: " + ", ".join(parts) + " not attributed"
+
+    def to_dict(self) -> dict:
+        """Plain JSON: the JSON report, the code cache, live results."""
+        return {
+            "status": self.status,
+            "attributed_fraction": self.fraction,
+            "summary": self.summary(),
+            "kinds": {k.kind: {"files": k.files, "bytes": k.bytes, "attributed_files": k.attributed_files,
+                               "attributed_bytes": k.attributed_bytes, "third_party_bytes": k.third_party_bytes,
+                               "unattributed_bytes": k.unattributed_bytes} for k in self.kinds},
+            "not_attributed": [{"path": p, "kind": k, "bytes": n} for p, k, n in self.not_attributed],
+        }
+
+    @staticmethod
+    def from_dict(d: dict) -> "Coverage":
+        return Coverage(
+            status=d["status"],
+            kinds=tuple(CoverageKind(kind, int(v["files"]), int(v["bytes"]), int(v["attributed_files"]),
+                                     int(v["attributed_bytes"]), int(v["third_party_bytes"]), int(v["unattributed_bytes"]))
+                        for kind, v in d["kinds"].items()),
+            not_attributed=tuple((x["path"], x["kind"], int(x["bytes"])) for x in d["not_attributed"]),
+        )
+
+
+_KIND_LABEL = {"python": "Python", "javascript": "JavaScript", "native": "native code", "other": "other files"}
+
+
+def _kb(n: int) -> str:
+    return f"{n / 1048576:.1f} MB" if n >= 10 * 1048576 else f"{max(1, round(n / 1024))} KB"
+
+
+@dataclass(frozen=True)
 class Inventory:
     artifact: Artifact
     components: tuple[Component, ...] = ()
@@ -158,6 +236,8 @@ class Inventory:
     notices: tuple[Notice, ...] = field(default=())
     #: compiled programs' symbol tables (Go binaries), for reachability labels; not compared
     binaries: tuple[BinarySymbols, ...] = field(default=(), compare=False, repr=False)
+    #: how much of the artifact's code the components explain (None: not measured)
+    coverage: Coverage | None = None
 
     @property
     def suspicious(self) -> bool:

@@ -11,6 +11,7 @@ from .archive import DEFAULT_LIMITS, Limits, Tree, ZipTree, open_tree
 from .errors import InputError
 from .inventory import catalog, detect_layout
 from .inventory.assemble import assemble
+from .inventory.coverage import compute as compute_coverage
 from .inventory.layout import FUNCTION, LAYER
 from .model import Artifact, Inventory
 
@@ -29,6 +30,7 @@ def scan_tree(tree: Tree, name: str, path: str = "", layout: str | None = None, 
         raise InputError(f"unknown layout {layout!r}: use 'function' or 'layer'")
     layout = layout or (FUNCTION if tree.kind == "image" else detect_layout(tree.paths))
     result = catalog(tree)
+    coverage = compute_coverage(tree, result)
     if tree.kind == "image" and not sha256:  # a container image: its manifest digest
         sha256 = getattr(getattr(tree, "info", None), "manifest_digest", "").partition(":")[2]
     artifact = Artifact(
@@ -40,7 +42,7 @@ def scan_tree(tree: Tree, name: str, path: str = "", layout: str | None = None, 
         size=size,
         entries=tree.entry_count(),
     )
-    return assemble(result, artifact, list(tree.notices))
+    return replace(assemble(result, artifact, list(tree.notices)), coverage=coverage)
 
 
 def scan_path(path: str | os.PathLike[str], layout: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Inventory:

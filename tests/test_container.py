@@ -183,6 +183,10 @@ def test_dockerfile_invariants(dockerfile):
         image = stage[0].args.split()[0]
         image = re.sub(r"\$\{?(\w+)\}?", lambda m: args[m.group(1)], image)
         assert re.fullmatch(r"python:3\.\d+-slim(-[a-z]+)?(@sha256:[0-9a-f]{64})?", image), image
+    # one build argument names the base of every stage, so --build-arg PYTHON_IMAGE=... swaps it
+    # (deploy/container/debian-python-base.sh makes a local stand-in from Debian's packages)
+    assert "PYTHON_IMAGE" in args
+    assert {stage[0].args.split()[0] for stage in stages} == {"${PYTHON_IMAGE}"}
     assert re.search(r"\bAS\s+\w+", build[0].args, re.I), "the build stage is named (COPY --from uses it)"
 
     # no remote ADD (and no ADD at all: COPY says what it does)

@@ -107,6 +107,11 @@ def test_sarif_output_named_by_its_file_and_a_failed_gate_says_why(db, tmp_path)
     assert "2 findings at or above --fail-on high: PYSEC-2023-192 (high) in urllib3 1.23" in r.stderr
 
 
+def test_an_unwritable_output_fails_before_the_scan(db, tmp_path):
+    r = _run(["scan", str(SAMPLES / "python-function.zip"), "--db", str(db), "-o", str(tmp_path / "no" / "r.json")])
+    assert r.exit_code == 2 and "is not a directory" in r.stderr and "warning" not in r.stderr
+
+
 def test_unknown_output_ending_is_a_usage_error(db, tmp_path):
     r = _run(["scan", str(SAMPLES / "python-function.zip"), "--db", str(db), "-o", str(tmp_path / "r.foo")])
     assert r.exit_code == 2 and "cannot tell the report format" in r.stderr
@@ -235,3 +240,25 @@ def test_drift_between_two_account_scans(tmp_path):
         assert "PYSEC-9" in r.output
     r = _run(["diff", str(tmp_path / "old"), str(SAMPLES / "python-function.zip")])
     assert r.exit_code == 2
+
+
+# ------------------------------------------------------------------------------ AWS errors in one line
+def _cli(args, env_extra, home):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PKGSCAN_"))}
+    env.update({"HOME": str(home), "AWS_CONFIG_FILE": str(home / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "none"),
+                "AWS_EC2_METADATA_DISABLED": "true", **env_extra})
+    return subprocess.run([sys.executable, "-m", "pkgscan", *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=120)
+
+
+def test_aws_errors_say_what_to_do(tmp_path):
+    p = _cli(["lambda", "f", "--region", "us-east-1", "--endpoint-url", "https://lambda.nonexistent.invalid",
+              "--no-vulns"], {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"}, tmp_path)
+    assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr
+    assert "cannot reach the AWS endpoint https://lambda.nonexistent.invalid" in p.stderr  # at once, not retried
+    p = _cli(["lambda", "f", "--region", "us-east-1", "--endpoint-url", "http://127.0.0.1:9", "--no-vulns"], {}, tmp_path)
+    assert p.returncode == 2 and "no AWS credentials found" in p.stderr and "--profile" in p.stderr
+    p = _cli(["lambda", "f", "--profile", "nosuchprofile", "--no-vulns"], {}, tmp_path)
+    assert p.returncode == 2 and "AWS profile 'nosuchprofile' not found" in p.stderr

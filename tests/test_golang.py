@@ -201,8 +201,8 @@ def test_scalibr_module_replacement(peer_inv, name):
     assert ("pkgscan:go:replaces", "golang.org/x/xerrors@v0.0.0-20220907171357-04be3eba64a2") in c.properties
 
 
-@pytest.mark.parametrize("name", ["test.elf", "main-version-via-ldflags.elf", "goexperiment",
-                                  "semver-main-module-version.macho"])
+@pytest.mark.parametrize("name", ["test.elf", "test.exe", "test.macho", "main-version-via-ldflags.elf",
+                                  "goexperiment", "semver-main-module-version.macho"])
 def test_trivy_binaries(peer_inv, name):
     exp = json.loads((PEER / "trivy" / "expected.json").read_text())[name]["packages"]
     found = _at(peer_inv, f"go-binary/trivy/{name}")
@@ -230,12 +230,14 @@ def test_trivy_binaries(peer_inv, name):
         assert ("pkgscan:go:experiment", "loopvar") in std.properties
 
 
-def test_trivy_pointer_format_dependencies(peer_inv):
-    # test.elf is Go 1.15: pointer-format build info, followed through the program headers
-    deps = _at(peer_inv, "go-binary/trivy/test.elf")
+@pytest.mark.parametrize("name,source", [("test.elf", "symtab+pclntab"), ("test.exe", "pclntab"), ("test.macho", "pclntab")])
+def test_trivy_pointer_format_dependencies(peer_inv, name, source):
+    # Go 1.15: pointer-format build info, followed through the ELF program headers, the PE section
+    # table or the Mach-O segments
+    deps = _at(peer_inv, f"go-binary/trivy/{name}")
     assert ("golang.org/x/xerrors", "v0.0.0-20200804184101-5ec99f83aff1") in deps
-    b = [b for b in peer_inv.binaries if b.location == "go-binary/trivy/test.elf"][0]
-    assert b.source == "symtab+pclntab"  # Go 1.2-1.15 function table walked
+    b = [b for b in peer_inv.binaries if b.location == f"go-binary/trivy/{name}"][0]
+    assert b.source == source  # Go 1.2-1.15 function table walked
     assert any(n.startswith("github.com/aquasecurity/go-version/pkg/part.") for n in b.names)
 
 
@@ -415,6 +417,13 @@ def test_scan_cli_finds_the_go_advisories(tmp_path, go_records):
     doc = json.loads(r.stdout if hasattr(r, "stdout") else r.output)
     assert doc["summary"]["findings"] == 118
     assert doc["summary"]["components"] == 4
+    got = {(f["name"], a) for f in doc["findings"] for a in f["advisories"]}
+    want = {(c["name"], i) for c in doc["components"]
+            for i in _independent_affected(go_records, c["name"], c["version"].lstrip("v"))}
+    assert got == want and len(want) == 118
+    # the scan labels them (the same labels as label_findings after match)
+    labels = [f.get("labels", [""])[0] for f in doc["findings"]]
+    assert (labels.count(PRESENT), labels.count(NOT_PRESENT)) == (56, 62)
 
 
 # --------------------------------------------------------------------------------------- hostile
@@ -431,6 +440,14 @@ def test_hostile_binary(name, tmp_path):
         assert codes in ([], [("go-buildinfo-partial", "no symbol table or Go function table found")])
     else:
         assert any(code == case.notice and case.message in msg for code, msg in codes), codes
+
+
+def test_build_settings_are_bounded(tmp_path):
+    (tmp_path / "bootstrap").write_bytes(hostile.cases()["huge-build-settings"].data)
+    std = scan_path(tmp_path).component("golang", "stdlib")
+    props = dict(std.properties)
+    assert len(props["pkgscan:go:build:-ldflags"]) == 4096 + 3
+    assert sum(k.startswith("pkgscan:go:build:") for k, _v in std.properties) == 256
 
 
 def test_truncated_real_binary_gives_a_notice_or_a_correct_partial_result(tmp_path, sample_truth):
@@ -456,6 +473,7 @@ def test_files_that_are_no_candidates_are_not_read(tmp_path):
     assert cat.wants("bootstrap", "bootstrap") and cat.wants("bin/tool", "tool") and cat.wants("x/a.exe", "a.exe")
     assert not cat.wants("python/numpy/core/_multiarray.cpython-312-x86_64-linux-gnu.so", "_multiarray.cpython-312-x86_64-linux-gnu.so")
     assert not cat.wants("lib/libssl.so.3", "libssl.so.3") and not cat.wants("index.js", "index.js")
+    assert not cat.wants("dotnet/Newtonsoft.Json.dll", "Newtonsoft.Json.dll")
     # a big extensionless text file is sniffed (its first bytes only) and skipped silently
     (tmp_path / "LICENSE").write_bytes(b"MIT License\n" * 100_000)
     (tmp_path / "bootstrap").write_bytes(b"#!/bin/sh\n" + b"#" * 400_000)
@@ -498,3 +516,52 @@ def test_split_symbol():
     assert gobinary.stdlib_version("go1.21rc2") == "1.21.0-rc.2"
     assert gobinary.stdlib_version("go1.22.1 X:loopvar") == "1.22.1"
     assert gobinary.stdlib_version("devel go1.23-abc") == ""
+
+
+@pytest.mark.parametrize("fmt,spec", [("cyclonedx-json", "1.6"), ("cyclonedx-xml", "1.4")])
+def test_sample_sbom_is_schema_valid(sample_inv, fmt, spec):
+    from cyclonedx.schema import OutputFormat, SchemaVersion
+    from cyclonedx.validation import make_schemabased_validator
+
+    from pkgscan.report.cyclonedx import build_bom, serialize
+
+    text = serialize(build_bom(sample_inv), fmt, spec, validate=False)
+    ofmt = OutputFormat.JSON if fmt.endswith("json") else OutputFormat.XML
+    schema = {"1.4": SchemaVersion.V1_4, "1.6": SchemaVersion.V1_6}[spec]
+    assert make_schemabased_validator(ofmt, schema).validate_str(text) is None
+    assert "pkg:golang/stdlib@1.19.8" in text
+
+
+@pytest.mark.parametrize("name,version,record,affected", [
+    ("github.com/evanphx/json-patch", "v0.5.1", "GO-2021-0076", True),
+    ("github.com/evanphx/json-patch", "v3.0.0+incompatible", "GO-2021-0076", True),
+    ("github.com/evanphx/json-patch", "v3.0.1-0.20180525145409-4c9aadca8f89+incompatible", "GO-2021-0076", False),
+    ("github.com/evanphx/json-patch", "v4.0.0+incompatible", "GO-2021-0076", False),
+    ("github.com/docker/distribution", "v2.6.2+incompatible", "GO-2021-0072", True),
+    ("github.com/docker/distribution", "v2.7.0-rc.0+incompatible", "GO-2021-0072", False),
+    ("github.com/docker/distribution", "v2.7.1+incompatible", "GO-2021-0072", False),
+    ("github.com/containers/image", "v2.0.2-0.20190802080134-634605d06e73+incompatible", "GO-2021-0081", False),
+    ("github.com/containers/image", "v2.0.2-0.20190801000000-000000000000+incompatible", "GO-2021-0081", True),
+])
+def test_incompatible_and_pseudo_versions_against_real_records(go_db, name, version, record, affected):
+    from pkgscan.ecosystems import get
+    from pkgscan.model import Artifact, Component, Inventory, Occurrence
+
+    c = Component("golang", name, version, get("golang").make_purl(name, version), occurrences=(Occurrence("bootstrap", "bootstrap"),))
+    inv = Inventory(Artifact("t", "t", "directory", "function"), components=(c,))
+    ids = {a for f in match(inv, [OfflineSource(go_db)]) for a in f.advisories}
+    assert (record in ids) is affected
+
+
+def test_layer_programs_in_bin_and_extensions(tmp_path):
+    """A layer's bin/ and extensions/ programs: the same modules found in each, one component each."""
+    with zipfile.ZipFile(SAMPLE) as zf:
+        data = zf.read("bootstrap")
+    for rel in ("bin/tool", "extensions/my-extension"):
+        (tmp_path / rel).parent.mkdir(parents=True)
+        (tmp_path / rel).write_bytes(data)
+    inv = scan_path(tmp_path, layout="layer")
+    assert len(inv.components) == 4
+    for c in inv.components:
+        assert sorted(o.location for o in c.occurrences) == ["bin/tool", "extensions/my-extension"]
+    assert sorted(b.location for b in inv.binaries) == ["bin/tool", "extensions/my-extension"]

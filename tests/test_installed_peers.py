@@ -253,12 +253,12 @@ PY_CASES = [
 OUT_OF_SCOPE = {
     ("osv-scalibr", "monotonic-1.6-py3.10.egg"): (
         "a zipped .egg is an archive, not an installed distribution: pip never installs one, Lambda puts "
-        "only the function/layer directories on sys.path (no .pth processing), and pkgscan does not open "
-        "archives nested in the package (test_nested_wheel_and_egg_files_are_not_components pins that)"
+        "only the function/layer directories on sys.path (no .pth processing); pkgscan reads an archive nested "
+        "in the package through its members, marked pkgscan:in-archive (test_nested_wheel_and_egg_files_are_read_as_archives)"
     ),
     ("osv-scalibr", "monotonic-1.6-py2.py3-none-any.whl"): (
-        "a .whl is a distribution archive waiting to be installed, not installed code; pkgscan does not "
-        "open archives nested in the package"
+        "a .whl is a distribution archive waiting to be installed, not installed code; pkgscan reads it as a "
+        "nested archive (its .dist-info inside), marked pkgscan:in-archive"
     ),
     ("osv-scalibr", "monotonic_no_pkginfo-1.6-py3.10.egg"): (
         "zipped .egg (see above); pkgscan yields nothing for it, which agrees with scalibr for another reason"
@@ -355,12 +355,16 @@ def test_python_requires_dist_depends_on_the_runtime_python():
     assert set(on313.requires) == {"cryptography"}
 
 
-def test_nested_wheel_and_egg_files_are_not_components(tmp_path):
-    """The OUT_OF_SCOPE decision, pinned: archives inside the package are not opened, and nothing breaks."""
+def test_nested_wheel_and_egg_files_are_read_as_archives(tmp_path):
+    """Archives inside the package are read in place (pkgscan/inventory/nested.py): what they hold is
+    reported where it is (``<archive>!/...``) and marked ``pkgscan:in-archive``, never as installed."""
     src = PYMETA / "osv-scalibr"
     names = ["monotonic-1.6-py3.10.egg", "monotonic-1.6-py2.py3-none-any.whl", "monotonic_no_pkginfo-1.6-py3.10.egg"]
     inv = scan_tree(tmp_path, {f"{SITE}/{n}": src / n for n in names})
-    assert inv.components == ()
+    assert [(c.name, c.version) for c in inv.components] == [("monotonic", "1.6")]
+    comp = inv.components[0]
+    assert all("!/" in o.location for o in comp.occurrences)
+    assert {v for k, v in comp.properties if k == "pkgscan:in-archive"} == {f"{SITE}/{n}" for n in names[:2]}
     assert not inv.suspicious
 
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -28,6 +28,27 @@ MAX_ZIP_BYTES = 256 * 1024 * 1024
 
 class DownloadError(PkgscanError):
     pass
+
+
+MAX_REDIRECTS = 3
+_NOT_RETRIED = (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema, requests.exceptions.InvalidURL,
+                requests.exceptions.TooManyRedirects)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    p = urlsplit(url)
+    try:
+        port = p.port
+    except ValueError:
+        port = -1
+    return p.scheme.lower(), (p.hostname or "").lower(), port
+
+
+def _checked(url: str) -> str:
+    """Only http(s) URLs are fetched; anything else is refused at once (never retried)."""
+    if not isinstance(url, str) or urlsplit(url).scheme.lower() not in ("https", "http") or not urlsplit(url).hostname:
+        raise DownloadError(f"refused download location {redact(str(url))!r}: only https URLs are fetched")
+    return url
 
 
 def redact(url: str) -> str:
@@ -66,7 +87,7 @@ class Downloader:
 
     def fetch(self, location: Callable[[], str], code_sha256_b64: str, label: str) -> Downloaded:
         """Download to a private temp file; ``location()`` returns a (fresh) presigned URL."""
-        url = location()
+        url = _checked(location())
         mismatches = 0
         last = ""
         for attempt in range(1, self.attempts + 1):
@@ -74,6 +95,10 @@ class Downloader:
             os.fchmod(fd, 0o600)
             try:
                 status, digest, size = self._stream(url, fd)
+            except _NOT_RETRIED as exc:  # a refused scheme or a malformed URL does not get better
+                os.close(fd)
+                os.unlink(path)
+                raise DownloadError(f"{label}: {type(exc).__name__} for {redact(url)}") from None
             except requests.RequestException as exc:
                 os.close(fd)
                 os.unlink(path)
@@ -81,6 +106,7 @@ class Downloader:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
                 continue
             except DownloadError:
+                os.close(fd)
                 os.unlink(path)
                 raise
             os.close(fd)
@@ -94,22 +120,37 @@ class Downloader:
                 last = f"SHA-256 mismatch for {label}: expected {code_sha256_b64}, got {got}"
                 if mismatches >= 2:
                     raise DownloadError(last)
-                url = location()  # a corrupted transfer: try once more from a fresh URL
+                url = _checked(location())  # a corrupted transfer: try once more from a fresh URL
                 continue
             os.unlink(path)
             last = f"HTTP {status} from {redact(url)}"
             if status == 403:  # the presigned URL expired (or was refused): ask Lambda for a new one
-                url = location()
+                url = _checked(location())
             elif status in (429, 500, 502, 503, 504):
                 time.sleep(self.backoff * 2 ** (attempt - 1))
             else:
                 raise DownloadError(f"{label}: {last}")
         raise DownloadError(f"{label}: download failed after {self.attempts} attempts ({last})")
 
+    def _get(self, url: str) -> requests.Response:
+        """GET without following redirects off the presigned URL's own scheme and host (its signature
+        and the code must come from where Lambda said); a few same-host redirects are followed."""
+        origin = _origin(url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            r = self.http.get(url, stream=True, timeout=self.timeout, allow_redirects=False)
+            if not r.is_redirect:
+                return r
+            target = urljoin(url, r.headers.get("Location", ""))
+            r.close()
+            if _origin(target) != origin:
+                raise DownloadError(f"{redact(url)} redirects to {redact(target)}, another host; not followed")
+            url = target
+        raise DownloadError(f"{redact(url)}: more than {MAX_REDIRECTS} redirects")
+
     def _stream(self, url: str, fd: int):
         digest = hashlib.sha256()
         size = 0
-        with self.http.get(url, stream=True, timeout=self.timeout) as r:
+        with self._get(url) as r:
             if r.status_code != 200:
                 return r.status_code, digest, 0
             declared = r.headers.get("Content-Length")

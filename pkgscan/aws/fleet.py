@@ -18,7 +18,6 @@ import fnmatch
 import hashlib
 import json
 import os
-import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import InputError
 from . import results as res
+from . import safefs
 from .model import AccountResult
 from .scanner import LambdaScanner, error_reason
 from .session import AwsContext
@@ -105,11 +105,18 @@ def shard(units: list[Unit], spec: tuple[int, int] | None) -> list[Unit]:
 
 
 def clear_outputs(out: Path) -> None:
-    """Remove what an earlier run wrote here (our own files only), so nothing stale is merged or kept."""
-    for pattern in ("parts/*.json", "functions/**/*.cdx.json", "layers/**/*.cdx.json", SHARD_MARKER):
-        for f in out.glob(pattern):
-            if f.is_file() and not f.is_symlink():
-                f.unlink()
+    """Remove what an earlier run wrote here (our own files only), so nothing stale is merged or kept.
+    Directories are entered without following links; a link planted in place of a file is removed
+    (never its target)."""
+    for sub, suffix, recursive in (("parts", ".json", False), ("functions", ".cdx.json", True),
+                                   ("layers", ".cdx.json", True)):
+        for rel in safefs.list_regular(out, sub, suffix, recursive=recursive):
+            safefs.unlink_under(out, rel)
+    safefs.unlink_under(out, (SHARD_MARKER,))
+
+
+def part_name(account: str, region: str) -> str:
+    return f"{safefs.account_component(account)}--{safefs.region_component(region)}.json"
 
 
 def org_accounts(hub: AwsContext) -> list[dict]:
@@ -201,8 +208,7 @@ def write_fleet(results: list[AccountResult], accounts: list[dict], out_dir: str
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     clear_outputs(out)
-    parts_dir = out / "parts"
-    parts_dir.mkdir(exist_ok=True)
+    os.close(safefs.open_dir(out, ("parts",), create=True))  # made without following a planted link
     docs = []
     names: list[str] = []
     for r in results:
@@ -210,8 +216,8 @@ def write_fleet(results: list[AccountResult], accounts: list[dict], out_dir: str
         d = res.partial_doc(r, [a for a in accounts if a["account"] == r.account])
         docs.append(d)
         region = r.regions[0].region if r.regions else "none"
-        names.append(f"{r.account or 'unknown'}--{region}.json")
-        (parts_dir / names[-1]).write_text(json.dumps(d, sort_keys=True) + "\n")
+        names.append(part_name(r.account, region))
+        safefs.write_bytes(out, ("parts", names[-1]), json.dumps(d, sort_keys=True) + "\n")
     # accounts that produced no unit result (not planned: access denied) still appear
     covered = {r.account for r in results}
     rest = [a for a in accounts if a["account"] not in covered]
@@ -219,23 +225,27 @@ def write_fleet(results: list[AccountResult], accounts: list[dict], out_dir: str
         d = {"schema": res.SCHEMA, "accounts": rest, "regions": [], "functions": [], "layers": [], "warnings": []}
         docs.append(d)
         names.append("unplanned-accounts.json")
-        (parts_dir / names[-1]).write_text(json.dumps(d, sort_keys=True) + "\n")
+        safefs.write_bytes(out, ("parts", names[-1]), json.dumps(d, sort_keys=True) + "\n")
     if shard_spec is not None:
         marker = {"schema": SHARD_SCHEMA, "shard": shard_spec[0], "count": shard_spec[1], "parts": len(set(names))}
-        (out / SHARD_MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n")
+        safefs.write_bytes(out, SHARD_MARKER, json.dumps(marker, sort_keys=True) + "\n")
     doc = res.finalize(docs)
     res.write_summary(doc, out, stats)
     return doc
 
 
+MAX_PART_BYTES = 256 * 1024 * 1024  # one part document (one account and region) or one SBOM
+
+
 def _shard_marker(d: Path) -> dict | None:
     """The shard marker of a shard directory (None when it has none); a malformed one is refused."""
-    f = d / SHARD_MARKER
-    if not f.is_file():
+    if not safefs.is_regular_under(d, (SHARD_MARKER,)):
+        if os.path.lexists(d / SHARD_MARKER):
+            raise InputError(f"{d}: {SHARD_MARKER} is not a regular file (a link or a special file); refused")
         return None
     try:
-        m = json.loads(f.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        m = json.loads(safefs.read_under(d, SHARD_MARKER, 1 << 20))
+    except (OSError, ValueError, RecursionError) as exc:
         raise InputError(f"{d}: {SHARD_MARKER} is unreadable ({exc.__class__.__name__})") from None
     ok = isinstance(m, dict) and m.get("schema") == SHARD_SCHEMA and all(
         isinstance(m.get(k), int) and not isinstance(m.get(k), bool) for k in ("shard", "count", "parts"))
@@ -248,28 +258,59 @@ def _is_shard_dir(d: Path) -> bool:
     return (d / "parts").is_dir() or (d / SHARD_MARKER).is_file()
 
 
+def _parts_of(d: Path) -> list[tuple[str, ...]]:
+    """parts/*.json of a shard directory: regular files only; a link or a special file is refused."""
+    parts = safefs.list_regular(d, "parts", ".json")
+    pdir = d / "parts"
+    if pdir.is_symlink():
+        raise InputError(f"{d}: parts/ is a symbolic link; refused")
+    if pdir.is_dir():
+        regular = {p[-1] for p in parts}
+        for e in sorted(os.listdir(pdir)):
+            if e.endswith(".json") and e not in regular and not e.startswith("."):
+                raise InputError(f"{d}: parts/{e} is not a regular file (a link or a special file); refused")
+    return parts
+
+
+def _load_part(d: Path, rel: tuple[str, ...]) -> tuple[dict, bytes]:
+    where = f"{d}/{'/'.join(rel)}"
+    try:
+        raw = safefs.read_under(d, rel, MAX_PART_BYTES)
+        doc = json.loads(raw)
+    except RecursionError:
+        raise InputError(f"{where}: nested too deeply; not a pkgscan results document") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{where}: unreadable ({safefs.one_line(exc)})") from None
+    problem = res.document_problem(doc)
+    if problem:
+        raise InputError(f"{where}: not a valid pkgscan results document: {problem}")
+    return doc, raw
+
+
 def merge(shard_dirs: list[str | Path], out_dir: str | Path) -> dict:
     """Combine shard output directories into one, as a single process would have written it.
 
     A shard directory has parts (parts/*.json), or a shard marker saying it is shard INDEX of COUNT (an
     empty shard has the marker and no parts).  Shards with markers must agree on COUNT and not repeat an
-    INDEX; a directory with neither parts nor a marker is not a shard result and is refused.
+    INDEX; a directory with neither parts nor a marker is not a shard result and is refused.  Every part
+    is validated before anything is written; nothing is read or written through a link planted in a
+    shard or in the output directory.
     """
     out = Path(out_dir)
     expanded: list[Path] = []
     for d in map(Path, shard_dirs):
-        subs = sorted(p for p in d.glob("shard-*") if p.is_dir() and _is_shard_dir(p))
+        subs = sorted(p for p in d.glob("shard-*") if p.is_dir() and not p.is_symlink() and _is_shard_dir(p))
         if not _is_shard_dir(d) and subs:
             expanded.extend(subs)  # a run directory
         else:
             expanded.append(d)
     if out.resolve() in {d.resolve() for d in expanded}:
         raise InputError("--out-dir must not be one of the shard directories")
-    todo: list[tuple[Path, list[Path]]] = []
+    todo: list[tuple[Path, list[tuple[dict, bytes, str]]]] = []
     seen: dict[int, Path] = {}
     counts: set[int] = set()
     for d in expanded:
-        parts = sorted((d / "parts").glob("*.json"))
+        parts = _parts_of(d)
         marker = _shard_marker(d)
         if marker is None:
             if not parts:
@@ -284,28 +325,43 @@ def merge(shard_dirs: list[str | Path], out_dir: str | Path) -> dict:
             if i in seen and seen[i].resolve() != d.resolve():
                 raise InputError(f"shard {i}/{n} given twice: {seen[i]} and {d}")
             seen[i] = d
-        todo.append((d, parts))
+        todo.append((d, [(*_load_part(d, rel), rel[-1]) for rel in parts]))
+    missing: list[int] = []
+    if counts and len(seen) == len(expanded):  # shards only: say when some are not there (a partial result)
+        (n,) = counts
+        missing = sorted(set(range(n)) - set(seen))
     out.mkdir(parents=True, exist_ok=True)
     clear_outputs(out)
     docs = []
     stats: dict = {}
-    for d, parts in todo:
-        for part in parts:
-            doc = json.loads(part.read_text())
+    written: set[tuple[str, ...]] = set()
+    for d, loaded in todo:
+        for doc, raw, name in loaded:
             docs.append(doc)
-            (out / "parts").mkdir(exist_ok=True)
-            shutil.copyfile(part, out / "parts" / part.name)
+            safefs.write_bytes(out, ("parts", name), raw)
         for sub in ("functions", "layers"):
-            for f in sorted((d / sub).rglob("*.cdx.json")) if (d / sub).exists() else ():
-                target = out / f.relative_to(d)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                if not target.exists():  # a layer shared by units of several shards: the same content
-                    shutil.copyfile(f, target)
-        st = d / "stats.json"
-        if st.exists():
-            for k, v in json.loads(st.read_text()).items():
+            for rel in safefs.list_regular(d, sub, ".cdx.json", recursive=True, max_depth=3):
+                if rel in written:  # a layer shared by units of several shards: the same content
+                    continue
+                try:
+                    data = safefs.read_under(d, rel, MAX_PART_BYTES)
+                except OSError as exc:
+                    raise InputError(f"{d}/{'/'.join(rel)}: unreadable ({safefs.one_line(exc)})") from None
+                safefs.write_bytes(out, rel, data)
+                written.add(rel)
+        if safefs.is_regular_under(d, ("stats.json",)):
+            try:
+                st = json.loads(safefs.read_under(d, "stats.json", 16 << 20))
+            except (OSError, ValueError, RecursionError):
+                st = None
+            for k, v in (st.items() if isinstance(st, dict) else ()):
                 if isinstance(v, (int, float)) and not isinstance(v, bool):
                     stats[k] = stats.get(k, 0) + v
     doc = res.finalize(docs)
+    if missing:  # recorded in the result itself: a partial merge must not pass for the whole run
+        n = next(iter(counts))
+        doc["warnings"] = sorted({*doc["warnings"], f"incomplete merge: shard{'s' if len(missing) > 1 else ''} "
+                                  f"{', '.join(map(str, missing))} of {n} not given"})
+        doc["incomplete"] = True
     res.write_summary(doc, out, stats)
     return doc

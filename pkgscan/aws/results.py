@@ -26,10 +26,10 @@ from ..report.cyclonedx_fast import enabled as fast_enabled
 from ..report.markdown import render_live as render_live_markdown
 from ..report.text import neutralize
 from ..vulns.model import ScanResult, rating_rank
+from . import safefs
 from .model import AccountResult, FunctionResult, LayerResult
 
 SCHEMA = "pkgscan/lambda-results/v1"
-_SAFE = re.compile(r"[^A-Za-z0-9._@$-]+")
 _FUNCTION_SERIAL_NS = uuid.UUID("0b5c3d0e-7a51-4f5e-9a7c-2d8f61c4a9e3")
 
 
@@ -71,9 +71,11 @@ def _signing_summary(fr: FunctionResult) -> dict:
     return {"severity": severity, "class": label}
 
 
-def function_entry(fr: FunctionResult) -> dict:
+def function_entry(fr: FunctionResult, inventories: dict | None = None) -> dict:
     view = fr.effective
+    inv = (inventories or {}).get(fr.inventory_sha256)
     return {
+        "coverage": inv.coverage.to_dict() if inv is not None and inv.coverage is not None else None,
         "arn": fr.arn, "name": fr.name, "version": fr.version, "region": fr.region, "account": fr.account,
         "status": fr.status, "reason": fr.reason, "runtime": fr.runtime, "package_type": fr.package_type,
         "code_sha256": fr.code_sha256, "code_size": fr.code_size,
@@ -106,10 +108,94 @@ def partial_doc(result: AccountResult, accounts: list[dict] | None = None) -> di
         "schema": SCHEMA,
         "accounts": accts,
         "regions": regions,
-        "functions": [function_entry(f) for f in result.functions],
+        "functions": [function_entry(f, result.inventories) for f in result.functions],
         "layers": [layer_entry(lr) for lr in result.layers],
         "warnings": list(result.warnings),
     }
+
+
+_STR = (str,)
+_OPT_STR = (str, type(None))
+
+
+def _field_problem(obj: object, where: str, fields: dict[str, tuple]) -> str | None:
+    if not isinstance(obj, dict):
+        return f"{where} is not an object"
+    for key, types in fields.items():
+        if key not in obj:
+            return f"{where} has no {key!r}"
+        if not isinstance(obj[key], types):
+            return f"{where}.{key} has the wrong type ({type(obj[key]).__name__})"
+    return None
+
+
+def _depth_problem(obj: object, limit: int = 64) -> str | None:
+    stack = [(obj, 0)]
+    while stack:
+        o, d = stack.pop()
+        if d > limit:
+            return f"nested more than {limit} levels deep"
+        if isinstance(o, dict):
+            stack.extend((v, d + 1) for v in o.values())
+        elif isinstance(o, list):
+            stack.extend((v, d + 1) for v in o)
+    return None
+
+
+def document_problem(doc: object) -> str | None:
+    """Why ``doc`` is not a results document ``finalize`` and the summary renderers can use (None:
+    it is): the schema, every key they read, with the right types.  Checked before merging, so that
+    a malformed or hostile part is one clear error instead of a traceback."""
+    if not isinstance(doc, dict):
+        return "not a JSON object"
+    if doc.get("schema") != SCHEMA:
+        return f"schema {str(doc.get('schema'))[:80]!r} is not {SCHEMA!r}"
+    for key in ("accounts", "regions", "functions", "layers", "warnings"):
+        if not isinstance(doc.get(key, []), list):
+            return f"{key!r} is not a list"
+    deep = _depth_problem(doc)
+    if deep:
+        return deep
+    for i, a in enumerate(doc.get("accounts", [])):
+        p = _field_problem(a, f"accounts[{i}]", {"account": _STR, "status": _STR})
+        if p:
+            return p
+        for k in ("name", "reason"):
+            if not isinstance(a.get(k, ""), _OPT_STR):
+                return f"accounts[{i}].{k} has the wrong type"
+    for i, r in enumerate(doc.get("regions", [])):
+        p = _field_problem(r, f"regions[{i}]", {"region": _STR, "status": _STR})
+        if p or not isinstance(r.get("account", ""), _STR) or not isinstance(r.get("reason", ""), _OPT_STR):
+            return p or f"regions[{i}] has a field of the wrong type"
+    finding = {"severity": _STR, "suppressed": (dict, type(None), str, list)}
+    for i, f in enumerate(doc.get("functions", [])):
+        w = f"functions[{i}]"
+        p = _field_problem(f, w, {"arn": _STR, "version": _STR, "account": _STR, "region": _STR, "name": _STR,
+                                  "status": _STR, "reason": _OPT_STR, "runtime": _OPT_STR, "layers": (list,),
+                                  "findings": (list,), "signing": (dict,), "runtime_verdict": (dict, type(None))})
+        if p:
+            return p
+        if not all(isinstance(x, str) for x in f["layers"]):
+            return f"{w}.layers holds something other than ARNs"
+        if not isinstance(f["signing"].get("verdict"), _OPT_STR) or not isinstance(f["signing"].get("class"), _OPT_STR):
+            return f"{w}.signing has a field of the wrong type"
+        if not isinstance((f["runtime_verdict"] or {}).get("status", ""), _OPT_STR):
+            return f"{w}.runtime_verdict.status has the wrong type"
+        for j, x in enumerate(f["findings"]):
+            p = _field_problem(x, f"{w}.findings[{j}]", finding)
+            if p:
+                return p
+    for i, lr in enumerate(doc.get("layers", [])):
+        p = _field_problem(lr, f"layers[{i}]", {"arn": _STR, "findings": (list,)})
+        if p:
+            return p
+        for j, x in enumerate(lr["findings"]):
+            p = _field_problem(x, f"layers[{i}].findings[{j}]", finding)
+            if p:
+                return p
+    if not all(isinstance(w, str) for w in doc.get("warnings", [])):
+        return "'warnings' holds something other than text"
+    return None
 
 
 def finalize(docs: list[dict]) -> dict:
@@ -163,6 +249,7 @@ def finalize(docs: list[dict]) -> dict:
             "signing_unknown": sum(1 for f in fns if f["signing"]["verdict"] == "unknown"),
             "runtime_deprecated": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecated"),
             "runtime_deprecating_soon": sum(1 for f in fns if (f["runtime_verdict"] or {}).get("status") == "deprecating-soon"),
+            "coverage_partial": sum(1 for f in fns if (f.get("coverage") or {}).get("status") == "partial"),
         },
         "functions": fns,
         "layers": [layers[k] for k in sorted(layers)],
@@ -198,8 +285,11 @@ def merge_inventories(parts: list[tuple[str, str | None, Inventory]], artifact: 
         edges.update(inv.dependencies)
         notices.extend(inv.notices)
     art = dataclasses.replace(artifact, entries=sum(inv.artifact.entries for _p, _s, inv in parts))
+    from ..inventory.coverage import merge as merge_coverage
+
     return Inventory(artifact=art, components=tuple(sorted(comps.values(), key=lambda c: c.purl)),
-                     dependencies=tuple(sorted(edges)), notices=tuple(notices))
+                     dependencies=tuple(sorted(edges)), notices=tuple(notices),
+                     coverage=merge_coverage([(prefix, inv.coverage) for prefix, _s, inv in parts]))
 
 
 _REROOTED: dict[tuple[str, str | None, int], tuple[Inventory, tuple[Component, ...]]] = {}
@@ -297,34 +387,39 @@ def layer_sbom(lr: LayerResult, result: AccountResult, spec_version: str = "1.6"
 
 
 def _file_name(name: str, version: str) -> str:
-    return _SAFE.sub("_", f"{name}@{version}")[:200] + ".cdx.json"
+    """``<name>@<version>.cdx.json`` as one safe component (``$LATEST`` reads ``latest``)."""
+    return safefs.component(f"{name}@{version}") + ".cdx.json"
+
+
+def sbom_path(kind: str, account: str, region: str, name: str, version: str) -> tuple[str, str, str, str]:
+    """The path of a resource's SBOM below --out-dir, as components that cannot leave it."""
+    return (kind, safefs.account_component(account), safefs.region_component(region), _file_name(name, version))
 
 
 def write_sboms(result: AccountResult, out_dir: str | Path, spec_version: str = "1.6") -> None:
-    """functions/<account>/<region>/<name>@<version>.cdx.json and layers/<account>/<region>/..."""
+    """functions/<account>/<region>/<name>@<version>.cdx.json and layers/<account>/<region>/...
+
+    Every component comes from the API (account, region, names) and is sanitized; the files are
+    written without following any link planted under ``out_dir``."""
     out = Path(out_dir)
     for fr in result.functions:
         if fr.status != "scanned":
             continue
-        p = out / "functions" / _SAFE.sub("_", fr.account or "unknown") / _SAFE.sub("_", fr.region) / _file_name(fr.name, fr.version)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(function_sbom(fr, result, spec_version))
+        safefs.write_bytes(out, sbom_path("functions", fr.account, fr.region, fr.name, fr.version),
+                           function_sbom(fr, result, spec_version))
     for lr in result.layers:
         text = layer_sbom(lr, result, spec_version) if lr.status == "scanned" else None
         if text is None:
             continue
-        p = out / "layers" / _SAFE.sub("_", lr.account or "unknown") / _SAFE.sub("_", lr.region or "unknown") / _file_name(lr.name, lr.version)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
+        safefs.write_bytes(out, sbom_path("layers", lr.account, lr.region, lr.name, lr.version), text)
 
 
 def write_summary(doc: dict, out_dir: str | Path, stats: dict | None = None) -> None:
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    (out / "summary.md").write_text(markdown(doc))
+    safefs.write_bytes(out, "summary.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    safefs.write_bytes(out, "summary.md", markdown(doc))
     if stats is not None:  # run statistics (API calls, bytes, timings) differ between runs: kept apart
-        (out / "stats.json").write_text(json.dumps(_plain(stats), indent=2, sort_keys=True) + "\n")
+        safefs.write_bytes(out, "stats.json", json.dumps(_plain(stats), indent=2, sort_keys=True) + "\n")
 
 
 def write(result: AccountResult, out_dir: str | Path, spec_version: str = "1.6", accounts: list[dict] | None = None) -> dict:

@@ -28,7 +28,7 @@ from ..vulns.model import Finding
 from .cache import CodeCache
 from .download import DownloadError, Downloader
 from .arn import NO_ARN, parse as parse_arn, unqualified_function_arn
-from .model import FAILED, SCANNED, SKIPPED, AccountResult, FunctionResult, LayerResult, RegionResult
+from .model import FAILED, SCANNED, AccountResult, FunctionResult, LayerResult, RegionResult
 from .session import AwsContext
 
 _ACCESS_DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException",
@@ -378,20 +378,26 @@ class LambdaScanner:
         )
 
     def _function_findings(self, hexd: str, err: str, layers: list[LayerResult], view) -> list[Finding]:
+        """The function's and its layers' findings, one per (vulnerability, package@version): the same
+        copy shipped by the function and a layer is one finding labelled with every place it is in,
+        and ``shadowed`` only when no copy of it is loaded."""
         shadowed = {(c.source, c.location) for c in view.shadowed()}
-        out: list[Finding] = []
+        merged: dict[tuple[str, str], tuple[Finding, list[str], bool]] = {}
         sources = [] if err else [("function", self.findings(hexd, "function"))]
         sources += [(lr.arn, list(lr.findings)) for lr in layers]
         for src, fs in sources:
             for f in fs:
-                labels = list(f.labels)
-                if src != "function":
-                    labels.append(f"layer:{src}")
+                labels = list(f.labels) + ([f"layer:{src}"] if src != "function" else [])
                 locs = [(src, o.location) for o in f.component.occurrences]
-                if locs and all(loc in shadowed for loc in locs):
-                    labels.append("shadowed")
-                out.append(replace(f, labels=tuple(labels)))
-        return out
+                hidden = bool(locs) and all(loc in shadowed for loc in locs)
+                key = (f.id, f.component.purl)
+                prev = merged.get(key)
+                if prev is None:
+                    merged[key] = (f, labels, hidden)
+                else:
+                    merged[key] = (prev[0], list(dict.fromkeys(prev[1] + labels)), prev[2] and hidden)
+        return [replace(f, labels=tuple(labels + (["shadowed"] if hidden else [])))
+                for f, labels, hidden in merged.values()]
 
     def _verify_signing(self, config: dict, region: str, layers: list[LayerResult]):
         from .signing import verify
@@ -515,6 +521,7 @@ class LambdaScanner:
         from .ecr import image_warnings
 
         result.warnings.extend(w for w in image_warnings(inventories) if w not in result.warnings)
+        result.warnings.extend(w for w in getattr(self.cache, "warnings", ()) if w not in result.warnings)
         result.stats = {
             **stats,
             "api_calls": calls,

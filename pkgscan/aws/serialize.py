@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Artifact, BinarySymbols, Component, DeclaredOnly, Evidence, Inventory, Notice, Occurrence
+from ..model import Artifact, BinarySymbols, Component, Coverage, DeclaredOnly, Evidence, Inventory, Notice, Occurrence
 
-FORMAT = 2
+FORMAT = 3  # 3: coverage
 
 
 def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
@@ -35,6 +35,7 @@ def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
         "lockfiles": list(inv.lockfiles),
         "notices": [{"code": n.code, "path": n.path, "message": n.message, "suspicious": n.suspicious} for n in inv.notices],
         "binaries": [{"location": b.location, "source": b.source, "names": list(b.names)} for b in inv.binaries],
+        "coverage": inv.coverage.to_dict() if inv.coverage is not None else None,
     }
 
 
@@ -61,4 +62,5 @@ def inventory_from_dict(d: dict[str, Any]) -> Inventory:
         lockfiles=tuple(d["lockfiles"]),
         notices=tuple(Notice(**n) for n in d["notices"]),
         binaries=tuple(BinarySymbols(b["location"], b["source"], tuple(b["names"])) for b in d.get("binaries", ())),
+        coverage=Coverage.from_dict(d["coverage"]) if d.get("coverage") else None,
     )

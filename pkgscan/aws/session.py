@@ -16,6 +16,28 @@ from botocore.config import Config
 from .. import __version__
 
 
+_RESOLVED: dict[str, bool] = {}
+
+
+def _resolvable(endpoint_url: str) -> None:
+    """Fail at once, naming the host, when the endpoint's name does not resolve (no network, no DNS,
+    a typo in --endpoint-url or --region): botocore would retry the connection for minutes."""
+    import socket
+    from urllib.parse import urlsplit
+
+    host = urlsplit(endpoint_url).hostname or ""
+    if not host or host in _RESOLVED:
+        return
+    try:
+        socket.getaddrinfo(host, None)
+        _RESOLVED[host] = True
+    except socket.gaierror:
+        from botocore.exceptions import EndpointConnectionError
+
+        raise EndpointConnectionError(endpoint_url=endpoint_url,
+                                      error=f"the name {host} does not resolve") from None
+
+
 @dataclass
 class AwsOptions:
     profile: str | None = None
@@ -93,6 +115,7 @@ class AwsContext:
             if c is None:
                 c = self.session.client(service, region_name=region, endpoint_url=self.options.endpoint_url,
                                         config=self._config)
+                _resolvable(c.meta.endpoint_url)
                 self._count(c)
                 self._clients[key] = c
         return c

@@ -121,7 +121,10 @@ def diff(old: Side, new: Side) -> DiffResult:
     for v in new.vulnerabilities:
         nv_by.setdefault(v.package.key, []).append(v)
     introduced, fixed, persisting = [], [], 0
-    for key in sorted(set(ov_by) | set(nv_by)):
+    # A side without vulnerability data (a plain SBOM) says nothing about vulnerabilities.  An old side
+    # without it fails closed (every vulnerability of the new side counts as introduced, so a gate
+    # cannot pass by accident); a new side without it fixes nothing.
+    for key in sorted(set(ov_by) | set(nv_by)) if new.has_vulnerability_data else ():
         og, ng = _groups(ov_by.get(key, [])), _groups(nv_by.get(key, []))
         old_ids = {i.casefold() for g in og for v in g for i in v.ids}
         new_ids = {i.casefold() for g in ng for v in g for i in v.ids}
@@ -137,9 +140,10 @@ def diff(old: Side, new: Side) -> DiffResult:
     warnings = []
     for side, other, label in ((old, new, "old"), (new, old, "new")):
         if not side.has_vulnerability_data and other.vulnerabilities:
-            consequence = "introduced" if label == "old" else "fixed"
-            warnings.append(f"the {label} side ({side.path}) carries no vulnerability data: every vulnerability of the "
-                            f"other side is reported as {consequence}")
+            what = ("every vulnerability of the new side is reported as introduced" if label == "old"
+                    else "no vulnerability is reported as fixed")
+            warnings.append(f"the {label} side ({side.path}) carries no vulnerability data: {what} (diff two scan "
+                            "reports, or SBOMs written by 'pkgscan scan -f cyclonedx-json')")
     return DiffResult(
         old=old, new=new,
         added=tuple(sorted(added, key=lambda p: (p.ecosystem, p.name, _version_key(p.ecosystem, p.version)))),

@@ -37,11 +37,19 @@ def is_fleet(path: str | os.PathLike) -> bool:
     if p.is_dir():
         return True
     try:
+        if p.stat().st_size > MAX_SUMMARY_BYTES:
+            return False
         with open(p, "rb") as fh:
-            head = fh.read(4096)
+            data = fh.read()
     except OSError:
         return False
-    return FLEET_SCHEMA.encode() in head
+    if FLEET_SCHEMA.encode() not in data:  # cheap: most documents are not live results
+        return False
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and doc.get("schema") == FLEET_SCHEMA
 
 
 def load_fleet(path: str | os.PathLike) -> dict:

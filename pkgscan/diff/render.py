@@ -104,7 +104,7 @@ def render_text(d: DiffResult) -> str:
             lines.append(f"  {mark} {_sev_text(v)}  {v.id}{aka}  {_pkg_text(v.ecosystem, v.name)} "
                          f"{', '.join(v.versions)}{off}" + (f"  {v.summary}" if v.summary else ""))
     for w in d.warnings:
-        lines.append(f"warning: {w}")
+        lines.append(f"pkgscan: warning: {w}")
     return "\n".join(lines) + "\n"
 
 

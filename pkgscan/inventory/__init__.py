@@ -6,16 +6,21 @@ from .base import CatalogResult, Cataloger
 from .dotnet import DotnetDepsCataloger
 from .golang import GoBinaryCataloger
 from .java import JavaArchiveCataloger
+from .jsbundle import JavaScriptBundleCataloger
 from .layout import detect_layout
 from .locks import LockfileCataloger
+from .nested import NestedArchiveCataloger
 from .node import NodeInstalledCataloger
 from .python import PythonInstalledCataloger
+from .pystatic import PythonStaticCataloger, mark_vendored
 from .rpm import RpmDbCataloger
 from .ruby import RubyGemsCataloger
 
 CATALOGERS: tuple[Cataloger, ...] = (PythonInstalledCataloger(), NodeInstalledCataloger(), LockfileCataloger(),
                                      JavaArchiveCataloger(), DotnetDepsCataloger(), RubyGemsCataloger(),
-                                     GoBinaryCataloger(), RpmDbCataloger())
+                                     GoBinaryCataloger(), RpmDbCataloger(),
+                                     JavaScriptBundleCataloger(), NestedArchiveCataloger(),
+                                     PythonStaticCataloger())
 
 
 def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> CatalogResult:
@@ -45,6 +50,7 @@ def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> Catal
     result = CatalogResult()
     for cat, paths in zip(catalogers, wanted):
         cat.catalog(tree, paths, result)
+    mark_vendored(result)
     return result
 
 

@@ -136,6 +136,12 @@ def _edges(installed: list[Installed], purl_of: dict[int, str]) -> set[tuple[str
                 dst = purl_of[id(hit)]
                 if dst != src:
                     edges.add((src, dst))
+    for c in installed:  # a vendored copy: an edge from the package that vendors it
+        for k, v in c.properties:
+            if k == "pkgscan:vendored-by":
+                hit = by_name.get((c.ecosystem, _norm(c.ecosystem, v)))
+                if hit is not None and hit is not c and purl_of[id(hit)] != purl_of[id(c)]:
+                    edges.add((purl_of[id(hit)], purl_of[id(c)]))
     return edges
 
 

@@ -48,6 +48,11 @@ class CatalogResult:
     lockfiles: list[Lockfile] = field(default_factory=list)
     #: symbol tables of compiled programs (model.BinarySymbols)
     binaries: list = field(default_factory=list)
+    #: files only partly made of identified packages (a bundle): path -> (bytes attributed to
+    #: packages, bytes of the artifact's own code, file size); read by the coverage figures
+    attributed: dict = field(default_factory=dict)
+    #: nested archives opened and catalogued: path -> coverage figures of their members
+    nested_files: dict = field(default_factory=dict)
 
 
 class Cataloger(Protocol):

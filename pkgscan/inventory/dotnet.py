@@ -174,19 +174,29 @@ def _from_document(doc: dict, path: str, notices: list[Notice]) -> list[Installe
         if isinstance(sha, str) and sha.startswith("sha512-") and len(sha) < 200:
             props.append(("pkgscan:nuget:sha512", sha[7:]))
         cname = _component_name(name, kind)
-        ident = (cname.lower(), version.lower())
-        if ident in seen:
-            continue
-        if len(seen) >= MAX_LIBRARIES:
-            notices.append(Notice("dotnet-too-many-libraries", path, f"more than {MAX_LIBRARIES} package libraries; "
-                                  "the rest are not read", True))
+        admit = _admit(seen, cname, version, path, notices)
+        if admit is None:
             break
-        seen.add(ident)
+        if not admit:
+            continue
         out.append(_installed(path, cname, version, kind, requires, 1.0, f"deps.json {kind} library", tuple(props)))
     if bad:
         notices.append(Notice("malformed-metadata", path, f"{bad} library entries without a 'Name/Version' key (a valid NuGet id) or "
                               "an object value were skipped"))
     return out
+
+
+def _admit(seen: set[tuple[str, str]], name: str, version: str, path: str, notices: list[Notice]) -> bool | None:
+    """True for a library not seen yet, False for a repeat, None (with a notice) once the cap is reached."""
+    ident = (name.lower(), version.lower())
+    if ident in seen:
+        return False
+    if len(seen) >= MAX_LIBRARIES:
+        notices.append(Notice("dotnet-too-many-libraries", path, f"more than {MAX_LIBRARIES} package libraries; "
+                              "the rest are not read", True))
+        return None
+    seen.add(ident)
+    return True
 
 
 def _by_pattern(data: bytes, path: str, why: str, notices: list[Notice]) -> list[Installed]:
@@ -200,14 +210,11 @@ def _by_pattern(data: bytes, path: str, why: str, notices: list[Notice]) -> list
         if split is None:
             continue
         name, version = _component_name(split[0], kind), split[1]
-        ident = (name.lower(), version.lower())
-        if ident in seen:
-            continue
-        if len(seen) >= MAX_LIBRARIES:
-            notices.append(Notice("dotnet-too-many-libraries", path, f"more than {MAX_LIBRARIES} package libraries; "
-                                  "the rest are not read", True))
+        admit = _admit(seen, name, version, path, notices)
+        if admit is None:
             break
-        seen.add(ident)
+        if not admit:
+            continue
         out.append(_installed(path, name, version, kind, (), 0.8, "deps.json library entry read by pattern"))
     notices.append(Notice("dotnet-deps-by-pattern", path,
                           f"deps.json {why}: its {len(out)} package libraries were read by pattern, without the "

@@ -14,9 +14,10 @@ Pure Python, nothing is executed, every read is bounded by the data given.  What
   1.16 and later its function-name table (which also names functions inlined into others), for Go
   1.2-1.15 the function table walked entry by entry.
 
-ELF (32/64-bit, little/big endian) is parsed section by section.  PE and Mach-O files are only
-searched for the build-info header; the Go 1.18+ inline format needs nothing else, the older pointer
-format cannot be followed there (a problem is recorded).
+ELF (32/64-bit, little/big endian) is parsed section by section.  PE and Mach-O files are searched
+for the build-info header, and their section table / segment load commands are read to follow the
+pointers of the older format; their function table is found by its header (as for externally
+linked ELF programs, where no section names it).  Their own symbol tables are not read.
 
 :func:`parse` never raises on bad input: it returns a :class:`GoBinary` whose ``problems`` say what
 could not be read, with whatever could be.
@@ -246,6 +247,78 @@ class _Elf:
         raise _Bad(f"build info pointer 0x{addr:x} is outside the program's loaded data")
 
 
+class _Loaded:
+    """Where a PE or Mach-O file maps its bytes in memory: enough to follow build-info pointers."""
+
+    def __init__(self, segments: list[tuple[int, int, int]], size: int, data: memoryview):
+        self.segments = segments  # (vaddr, offset, filesz)
+        self.data = data
+
+    def read_va(self, addr: int, size: int) -> bytes:
+        n = len(self.data)
+        for vaddr, off, filesz in self.segments:
+            if vaddr <= addr and addr - vaddr < filesz:
+                start = off + (addr - vaddr)
+                if size > filesz - (addr - vaddr) or start + size > n:
+                    raise _Bad("build info pointer runs past the end of its section")
+                return bytes(self.data[start:start + size])
+        raise _Bad(f"build info pointer 0x{addr:x} is outside the program's loaded data")
+
+    @classmethod
+    def pe(cls, d: memoryview) -> "_Loaded":
+        n = len(d)
+        if n < 0x40:
+            raise _Bad("truncated PE header")
+        lfanew, = struct.unpack_from("<I", d, 0x3C)
+        if lfanew + 24 > n or bytes(d[lfanew:lfanew + 4]) != b"PE\0\0":
+            raise _Bad("no PE signature")
+        nsec, = struct.unpack_from("<H", d, lfanew + 6)
+        optsize, = struct.unpack_from("<H", d, lfanew + 20)
+        opt = lfanew + 24
+        if opt + 32 > n:
+            raise _Bad("truncated PE optional header")
+        magic, = struct.unpack_from("<H", d, opt)
+        if magic == 0x20B:
+            base, = struct.unpack_from("<Q", d, opt + 24)
+        elif magic == 0x10B:
+            base, = struct.unpack_from("<I", d, opt + 28)
+        else:
+            raise _Bad(f"unknown PE optional header magic 0x{magic:x}")
+        table = opt + optsize
+        segs = []
+        for i in range(min(nsec, MAX_SECTIONS, max(0, (n - table) // 40))):
+            vsize, vaddr, rawsize, rawptr = struct.unpack_from("<IIII", d, table + i * 40 + 8)
+            segs.append((base + vaddr, rawptr, min(rawsize, vsize) if vsize else rawsize))
+        return cls(segs, n, d)
+
+    @classmethod
+    def macho(cls, d: memoryview) -> "_Loaded":
+        n = len(d)
+        magic = bytes(d[:4])
+        e = "<" if magic in (b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe") else ">"
+        is64 = magic in (b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xcf")
+        if n < 32:
+            raise _Bad("truncated Mach-O header")
+        ncmds, sizeofcmds = struct.unpack_from(e + "II", d, 16)
+        pos = 32 if is64 else 28
+        end = min(n, pos + sizeofcmds)
+        segs = []
+        for _ in range(min(ncmds, MAX_SEGMENTS)):
+            if pos + 8 > end:
+                break
+            cmd, size = struct.unpack_from(e + "II", d, pos)
+            if size < 8:
+                raise _Bad("Mach-O load command of size < 8")
+            if cmd == 0x19 and pos + 72 <= end:  # LC_SEGMENT_64
+                vaddr, _vsize, off, filesz = struct.unpack_from(e + "QQQQ", d, pos + 24)
+                segs.append((vaddr, off, filesz))
+            elif cmd == 0x1 and pos + 56 <= end:  # LC_SEGMENT
+                vaddr, _vsize, off, filesz = struct.unpack_from(e + "IIII", d, pos + 24)
+                segs.append((vaddr, off, filesz))
+            pos += size
+        return cls(segs, n, d)
+
+
 # -------------------------------------------------------------------------------------- build info
 
 
@@ -285,7 +358,7 @@ def _find_headers(data: memoryview, start: int = 0, end: int | None = None) -> l
     return sorted(hits, key=lambda p: (p % 16 != 0, p))
 
 
-def parse_buildinfo(data: memoryview, off: int, elf: _Elf | None) -> BuildInfo:
+def parse_buildinfo(data: memoryview, off: int, elf: "_Elf | _Loaded | None") -> BuildInfo:
     """The build info whose 32-byte header starts at ``off``."""
     if off + 32 > len(data):
         raise _Bad("build info header is truncated")
@@ -298,7 +371,7 @@ def parse_buildinfo(data: memoryview, off: int, elf: _Elf | None) -> BuildInfo:
     else:
         info.format = "pointer"
         if elf is None:
-            raise _Bad("Go < 1.18 build info (pointer format) is only followed in ELF files")
+            raise _Bad("Go < 1.18 build info (pointer format) needs the program's headers, which are unreadable")
         if ptr_size not in (4, 8):
             raise _Bad(f"build info pointer size {ptr_size}")
         bo = ">" if flags & 1 else "<"
@@ -613,11 +686,17 @@ def parse(data: bytes | bytearray | memoryview, want_symbols: bool = True) -> Go
     if not offsets:
         offsets = _find_headers(mv)
     errors = []
+    mapper = elf
+    if elf is None and out.format in ("pe", "macho"):
+        try:
+            mapper = _Loaded.pe(mv) if out.format == "pe" else _Loaded.macho(mv)
+        except (_Bad, struct.error) as exc:
+            out.problems.append(f"{out.format} headers unreadable: {exc}")
     for off in offsets:
         if bytes(mv[off:off + 14]) != BUILDINFO_MAGIC:
             continue
         try:
-            out.buildinfo = parse_buildinfo(mv, off, elf)
+            out.buildinfo = parse_buildinfo(mv, off, mapper)
             break
         except (_Bad, struct.error) as exc:
             errors.append(str(exc))

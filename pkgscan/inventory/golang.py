@@ -40,7 +40,8 @@ from .base import CatalogResult, Installed, scrub
 MIN_SIZE = 256 * 1024
 
 #: endings of files that are never executables worth sniffing (text, source, data, archives, and
-#: shared libraries: Python/Node native extensions are C code, reading every one would cost much)
+#: shared libraries: Python/Node native extensions are C code and .NET assemblies are PE .dll files,
+#: reading every one would cost much)
 SKIP_SUFFIXES = frozenset("""
 py pyc pyo pyi pyx pxd pyd pth typed js mjs cjs ts mts cts jsx tsx map json json5 md markdown txt rst
 html htm css scss less svg png jpg jpeg gif ico webp bmp tif tiff yml yaml toml cfg ini conf lock xml
@@ -49,7 +50,18 @@ pem crt cer key der gz tgz zip whl egg tar bz2 xz zst lz4 7z a o obj lib so dyli
 db sqlite sqlite3 proto graphql gql flow snap coffee vue svelte woff woff2 ttf eot otf mp3 mp4 wav ogg
 pdf patch diff cmake pc la properties tmpl jinja j2 npz npy pkl pickle parquet arrow feather onnx pt
 bin-map ipynb tcl tk pl pm rake erb mustache hbs ejs pug ldif dic aff hyb dat
+dll pdb nupkg deps runtimeconfig gem jmod
 """.split())
+
+
+#: build settings kept per binary, and the length of each (a hostile binary could carry megabytes)
+MAX_SETTINGS = 256
+MAX_VALUE = 4096
+
+
+def _cap(value: str) -> str:
+    value = scrub(value)
+    return value if len(value) <= MAX_VALUE else value[:MAX_VALUE] + "..."
 
 
 def _suffix(basename: str) -> str:
@@ -70,8 +82,6 @@ class GoBinaryCataloger:
     any_path = True
 
     def wants(self, path: str, basename: str) -> bool:
-        if basename.startswith(".") and path != basename:
-            return False
         suffix = _suffix(basename)
         return not (suffix in SKIP_SUFFIXES or _is_so(basename))
 
@@ -121,8 +131,8 @@ class GoBinaryCataloger:
         if main is not None and main.path and not main_component:
             common.append(("pkgscan:go:main-module", scrub(main.path)))
         build = [("pkgscan:go:toolchain", scrub(info.go_version))] if info.go_version else []
-        for k, v in info.settings:
-            build.append((f"pkgscan:go:build:{scrub(k)}", scrub(v)))
+        for k, v in info.settings[:MAX_SETTINGS]:
+            build.append((f"pkgscan:go:build:{_cap(k)}", _cap(v)))
         experiment = info.go_version.partition(" X:")[2]
         if experiment:
             build.append(("pkgscan:go:experiment", scrub(experiment)))

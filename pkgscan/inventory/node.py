@@ -12,6 +12,7 @@ from ..ecosystems import valid_npm_name
 from ..model import NPM, Notice
 from .base import CatalogResult, Installed, decode_text, scrub
 from .licenses import npm_licenses
+from .padded import json_prefix_fields, read_metadata
 
 _MAX_PACKAGE_JSON = 4 * 1024 * 1024
 DEP_FIELDS = ("dependencies", "optionalDependencies", "peerDependencies")
@@ -49,9 +50,12 @@ class NodeInstalledCataloger:
 
     def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
         for path in paths:
-            data = tree.read_or_note(path, _MAX_PACKAGE_JSON)
+            data, complete = read_metadata(tree, path, _MAX_PACKAGE_JSON)
             if data is None:
                 continue
+            if not complete:  # padded: name and version from the members the prefix holds
+                fields = json_prefix_fields(data)
+                data = json.dumps(fields).encode()
             inst = self.parse(path, data, tree.notices)
             if inst is not None:
                 result.installed.append(inst)

@@ -8,6 +8,7 @@ from ..archive import Tree
 from ..model import PYPI, Notice
 from .base import CatalogResult, Installed, decode_text, dirname
 from .licenses import classifier_to_spdx, is_exact_classifier
+from .padded import header_section, read_metadata
 
 _PYVER = re.compile(r"(?:^|/)lib/python(\d+\.\d+)/site-packages$")
 #: read failures that mean a damaged member (not an attack, not a limit): the directory name still counts
@@ -128,6 +129,18 @@ def metadata_root(location: str) -> str:
     return d
 
 
+#: Requires-Dist entries read per distribution (real ones have tens; each costs a PEP 508 parse)
+MAX_REQUIRES_DIST = 1000
+
+
+def _capped_requires(reqs: list[str], path: str, notices: list[Notice]) -> list[str]:
+    if len(reqs) <= MAX_REQUIRES_DIST:
+        return reqs
+    notices.append(Notice("metadata-truncated", path, f"{len(reqs)} Requires-Dist entries; the first "
+                          f"{MAX_REQUIRES_DIST} are read", True))
+    return reqs[:MAX_REQUIRES_DIST]
+
+
 class PythonInstalledCataloger:
     name = "python-installed"
     names = frozenset({"METADATA", "PKG-INFO"})
@@ -144,7 +157,9 @@ class PythonInstalledCataloger:
 
     def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
         for path in paths:
-            data = tree.read_or_note(path, _MAX_METADATA)
+            data, complete = read_metadata(tree, path, _MAX_METADATA)
+            if data is not None and not complete:  # padded: the headers come first
+                data = header_section(data)
             if data is None:
                 # damaged metadata (a bad CRC, say): the directory name still tells name and version;
                 # not for attack patterns (bombs, overlapping entries), whose names prove nothing
@@ -155,6 +170,9 @@ class PythonInstalledCataloger:
                         result.installed.append(inst)
                 continue
             inst = self.parse(path, data, tree.notices)
+            if not complete and (inst is None or not inst.version):
+                # the padding came before Name/Version: the .dist-info directory still names them
+                inst = self.from_directory_name(path, tree.notices) or inst
             if inst is not None:
                 result.installed.append(inst)
 
@@ -189,5 +207,5 @@ class PythonInstalledCataloger:
             root=root,
             licenses=_licenses(h),
             description=summary[:500],
-            requires=_requires(h.get("requires-dist", []), env),
+            requires=_requires(_capped_requires(h.get("requires-dist", []), path, notices), env),
         )

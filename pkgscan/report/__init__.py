@@ -87,6 +87,12 @@ def _cyclonedx(report: Report, options: RenderOptions, fmt: str) -> str:
     return cyclonedx_fast.render_report(report, options, fmt)
 
 
+def _html(report: Report, options: RenderOptions) -> str:
+    from . import html
+
+    return html.render_report(report, options)
+
+
 def _spdx(report: Report, options: RenderOptions) -> str:
     from . import spdx
 
@@ -98,6 +104,7 @@ FORMATS: tuple[Format, ...] = (
     Format("json", frozenset({SCAN, LIVE, DIFF}), (".json",), _json, "pkgscan's versioned JSON"),
     Format("sarif", frozenset({SCAN, LIVE}), (".sarif", ".sarif.json"), _sarif, "SARIF 2.1.0 (code scanning)"),
     Format("markdown", frozenset({SCAN, LIVE, DIFF}), (".md", ".markdown"), _markdown, "CI step summaries"),
+    Format("html", frozenset({SCAN, LIVE}), (".html", ".htm"), _html, "one self-contained HTML page (charts, drill-downs)"),
     Format("cyclonedx-json", frozenset({SCAN, LIVE, SBOM}), (".cdx.json", ".bom.json", ".json"),
            lambda r, o: _cyclonedx(r, o, "cyclonedx-json"), "CycloneDX JSON (with vulnerabilities for scans)"),
     Format("cyclonedx-xml", frozenset({SCAN, LIVE, SBOM}), (".cdx.xml", ".bom.xml", ".xml"),
@@ -141,8 +148,10 @@ def from_path(path: str, kind: str) -> str | None:
                           f"({', '.join(names(kind))})")
     fmt = best[1]
     if kind not in fmt.kinds:
-        # a generic ending (".json", ".xml") shared by several formats: the first that fits this kind
-        for f in FORMATS:
+        # a generic ending (".json", ".xml") shared by several formats: the first that fits this kind;
+        # a specific one (".spdx.json", ".sarif") names its format, which this report cannot be
+        generic = best[0] == len(base) - base.rfind(".")
+        for f in FORMATS if generic else ():
             if kind in f.kinds and any(base.endswith(s) for s in f.suffixes):
                 return f.name
         raise FormatError(f"{path!r} looks like {fmt.name}, which cannot show a {kind} report: give --format "

@@ -110,6 +110,16 @@ def build_bom(
         CdxComponent(type=ComponentType.APPLICATION, name="pkgscan", version=__version__, group=None)
     )
     props = [Property(name="pkgscan:notices", value=str(len(inv.notices)))]
+    if inv.coverage is not None:
+        cov = inv.coverage
+        props += [Property(name="pkgscan:coverage", value=cov.status),
+                  Property(name="pkgscan:coverage:attributed-fraction", value=f"{cov.fraction:.4f}")]
+        props += [Property(name=f"pkgscan:coverage:{k.kind}",
+                           value=f"files={k.files} bytes={k.bytes} attributed_files={k.attributed_files} "
+                                 f"attributed_bytes={k.attributed_bytes} unattributed_bytes={k.unattributed_bytes}")
+                  for k in cov.kinds]
+        props += [Property(name="pkgscan:coverage:not-attributed", value=clean(f"{p} ({k}, {n} bytes)"))
+                  for p, k, n in cov.not_attributed]
     if inv.suspicious:
         props.append(Property(name="pkgscan:suspicious", value="true"))
     for d in inv.declared_only:

@@ -92,6 +92,7 @@ def _finding(f: Finding) -> dict:
         "labels": [_t(x) for x in f.labels],
         "active": f.suppressed is None,
         "suppression": _suppression(f),
+        "confidence": round(c.confidence, 2),
     }
 
 
@@ -131,6 +132,7 @@ def _summary(result: ScanResult) -> dict:
         "missing_from_lockfile": sum(1 for x in inv.components if x.missing_from_lockfile),
         "notices": len(inv.notices),
         "suspicious": bool(inv.suspicious),
+        "coverage": inv.coverage.status if inv.coverage is not None else None,
     }
 
 
@@ -176,7 +178,16 @@ def build(result: ScanResult, *, timestamp: datetime | None = None) -> dict:
             for n in sorted(inv.notices, key=lambda n: (n.path, n.code, n.message, n.suspicious))
         ],
         "warnings": [_t(w) for w in result.warnings],
+        "coverage": _coverage(inv),
     }
+
+
+def _coverage(inv: Inventory) -> dict | None:
+    if inv.coverage is None:
+        return None
+    d = inv.coverage.to_dict()
+    d["not_attributed"] = [{**x, "path": _t(x["path"])} for x in d["not_attributed"]]
+    return d
 
 
 def render(result: ScanResult, *, timestamp: datetime | None = None, indent: int | None = 2) -> str:

@@ -52,11 +52,12 @@ def _minimum(col: Col, cells: list[Text]) -> int:
             else:
                 parts = line.split(" ")
             longest = max([longest] + [len(p) for p in parts])
-    return min(longest, 40) if col.kind == "path" else longest
+    return min(longest, 30) if col.kind == "path" else longest
 
 
 def _segments(line: str) -> list[str]:
-    """'a/b/c.txt' -> ['a/', 'b/', 'c.txt'] (break points after '/' and ':')."""
+    """'a/b/c.txt' -> ['a/', 'b/', 'c.txt'] (break points after '/' and ':', as in paths, ARNs and
+    Maven coordinates)."""
     out, cur = [], ""
     for ch in line:
         cur += ch
@@ -116,7 +117,7 @@ def table(cols: list[Col], rows: list[list[Text]], width: int | None, **table_kw
                 continue
             droppable = [i for i in keep if cols[i].priority > 0]
             if not droppable:
-                break  # even the essential columns do not fit: let the terminal wrap the lines
+                break  # even the essential columns at their narrowest do not fit: the terminal wraps lines
             keep.remove(max(droppable, key=lambda k: (cols[k].priority, k)))
             widths = {i: natural[i] for i in keep}
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False, **table_kw)

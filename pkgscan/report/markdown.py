@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from ..vulns.model import Finding, ScanResult
-from .text import (aliases, counts, fix_text, malicious_packages, neutralize, osv_url, rating, score_text, single_line,
-                   sorted_findings)
+from .text import (aliases, counts, fix_text, live_counts_line, live_title, malicious_packages, neutralize, osv_url,
+                   rating, score_text, signing_cell, single_line, sorted_findings)
 
 __all__ = ["render", "escape", "code"]
 
@@ -87,6 +87,9 @@ def _summary(result: ScanResult) -> str:
         text = f"**{c['active']} {noun}** ({parts}) in {c['vulnerable_components']} of {c['components']} packages"
     if c["suppressed"]:
         text += f" · {c['suppressed']} suppressed"
+    cov = result.inventory.coverage
+    if cov is not None and cov.status == "partial":  # never a silent clean: say what was not understood
+        text += f" · **{cov.summary()}**"
     return text
 
 
@@ -142,41 +145,53 @@ def render(result: ScanResult, *, heading_level: int = 2) -> str:
 
 
 def _md(s: object) -> str:
-    return neutralize(str(s), multiline=False).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """A field of the live results (from the AWS API: names, reasons, regions) as inert text: no link,
+    image, HTML, emphasis or @mention takes effect and ``|`` cannot leave its table cell."""
+    return escape(neutralize(str(s), multiline=False))
 
 
-def render_live(doc: dict) -> str:
-    """Live results (functions, layers, regions) for people: CI step summaries, summary.md."""
-    c = doc["counts"]
-    names = ", ".join(_md(a["account"]) for a in doc["accounts"]) or "(unknown account)"
-    lines = [f"## pkgscan: Lambda {names}", "",
-             f"{c['functions']} functions ({', '.join(f'{v} {k}' for k, v in c['by_status'].items()) or 'none'}), "
-             f"{c['layers']} layers; signing failures: {c['signing_fail']}, unknown: {c['signing_unknown']}; "
-             f"deprecated runtimes: {c['runtime_deprecated']}, deprecating soon: {c['runtime_deprecating_soon']}", ""]
-    if c["findings_by_severity"]:
-        lines.append("Findings: " + ", ".join(f"{v} {k}" for k, v in c["findings_by_severity"].items()))
+def render_live(doc: dict, scan=None) -> str:
+    """Live results (functions, layers, regions) for people: CI step summaries, summary.md.  For one
+    function or one layer, its findings follow as ``scan`` shows them."""
+    lines = [f"## {_md(live_title(doc))}", "", _md(live_counts_line(doc)), ""]
+    if doc["functions"]:
+        lines += ["| account | function | region | version | status | runtime | signing | findings |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for f in doc["functions"]:
+            rv = f["runtime_verdict"] or {}
+            lines.append(f"| {_md(f['account'])} | {_md(f['name'])} | {_md(f['region'])} | {_md(f['version'])} | "
+                         f"{_md(f['status'])}{(': ' + _md(f['reason'])) if f['reason'] else ''} | {_md(f['runtime'])} "
+                         f"{_md(rv.get('status', ''))} | {_md(signing_cell(f))} | {len(f['findings'])} |")
         lines.append("")
-    lines += ["| account | function | region | version | status | runtime | signing | findings |",
-              "|---|---|---|---|---|---|---|---|"]
-    for f in doc["functions"]:
-        rv = f["runtime_verdict"] or {}
-        lines.append(f"| {_md(f['account'])} | {_md(f['name'])} | {_md(f['region'])} | {_md(f['version'])} | {_md(f['status'])}"
-                     f"{(': ' + _md(f['reason'])) if f['reason'] else ''} | {_md(f['runtime'])} {_md(rv.get('status', ''))} | "
-                     f"{_md(f['signing']['verdict'] or '')} | {len(f['findings'])} |")
+    if doc["layers"]:
+        users: dict[str, int] = {}
+        for f in doc["functions"]:
+            for a in f["layers"]:
+                users[a] = users.get(a, 0) + 1
+        lines += ["| layer | status | used by | findings |", "|---|---|---|---|"]
+        for lr in doc["layers"]:
+            lines.append(f"| {_md(lr['arn'])} | {_md(lr['status'])}{(': ' + _md(lr['reason'])) if lr.get('reason') else ''}"
+                         f" | {users.get(lr['arn'], 0)} | {len(lr['findings'])} |")
+        lines.append("")
     failed = [r for r in doc["regions"] if r["status"] != "scanned"]
     if failed:
-        lines += ["", "Regions not scanned: " + ", ".join(f"{_md(r.get('account', ''))}/{_md(r['region'])} ({_md(r['reason'])})" for r in failed)]
+        lines += ["Regions not scanned: " + ", ".join(f"{_md(r.get('account', ''))}/{_md(r['region'])} ({_md(r['reason'])})" for r in failed), ""]
     bad = [a for a in doc["accounts"] if a["status"] != "scanned"]
     if bad:
-        lines += ["", "Accounts not scanned: " + ", ".join(f"{_md(a['account'])} ({_md(a['status'])}: {_md(a['reason'])})" for a in bad)]
-    return "\n".join(lines) + "\n"
+        lines += ["Accounts not scanned: " + ", ".join(f"{_md(a['account'])} ({_md(a['status'])}: {_md(a['reason'])})" for a in bad), ""]
+    for w in doc.get("warnings") or ():
+        lines.append(f"> {_md(w)}")
+    single = len(doc["functions"]) == 1 or (not doc["functions"] and len(doc["layers"]) == 1)
+    if single and scan is not None and scan.findings:
+        lines += ["", render(scan, heading_level=3)]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def render_report(report, options) -> str:
     from . import DIFF, LIVE
 
     if report.kind == LIVE:
-        return render_live(report.live)
+        return render_live(report.live, report.scan)
     if report.kind == DIFF:
         from ..diff import fleet, render_markdown
 

@@ -15,7 +15,7 @@ from rich.text import Text
 from ..vulns.model import RATINGS, Finding, ScanResult
 from . import layout
 from .layout import Col
-from .text import aliases, counts, fix_text, malicious_packages, rating, score_text, single_line, sorted_findings, neutralize
+from .text import live_counts_line, live_title, plural, signing_cell, aliases, counts, fix_text, malicious_packages, rating, score_text, single_line, sorted_findings, neutralize
 
 __all__ = ["render"]
 
@@ -53,10 +53,15 @@ def _severity(f: Finding) -> Text:
 
 
 def _package(f: Finding) -> Text:
-    text = Text(single_line(f.component.name))
-    for label in f.labels:
-        text.append(f" ({single_line(label)})", style="dim")
-    return text
+    return Text(single_line(f.component.name))
+
+
+def _notes(f: Finding) -> Text:
+    """Labels (shadowed, a layer's, Go symbol reachability) and a low identification confidence."""
+    notes = [single_line(label) for label in f.labels]
+    if f.component.confidence < 0.8:
+        notes.append(f"identified with confidence {f.component.confidence:.2f}")
+    return Text("; ".join(notes), style="dim")
 
 
 def _fix(f: Finding) -> Text:
@@ -70,10 +75,13 @@ def _fix(f: Finding) -> Text:
 
 
 def _findings_table(findings: list[Finding], width: int | None) -> tuple[Table, list[str]]:
-    cols = [Col("Package", "id"), Col("Installed", "id"), Col("Vulnerability", "id"), Col("Severity", "id", 1),
-            Col("Fixed in", "text", 2), Col("Location", "path", 3)]
-    rows = [[_package(f), Text(single_line(f.component.version)), _ids(f), _severity(f), _fix(f), Text(_location(f))]
-            for f in findings]
+    cols = [Col("Package", "path"), Col("Installed", "id"), Col("Vulnerability", "id"), Col("Severity", "id", 1),
+            Col("Fixed in", "text", 2), Col("Notes", "text", 4), Col("Location", "path", 3)]
+    rows = [[_package(f), Text(single_line(f.component.version)), _ids(f), _severity(f), _fix(f), _notes(f),
+             Text(_location(f))] for f in findings]
+    if not any(r[5].plain for r in rows):  # no notes at all: no empty column
+        cols.pop(5)
+        rows = [r[:5] + r[6:] for r in rows]
     return layout.table(cols, rows, width)
 
 
@@ -112,6 +120,9 @@ def summary_line(result: ScanResult) -> Text:
     text = Text()
     if c["components"] == 0:
         text.append("No packages found: nothing was checked for vulnerabilities", style="bold yellow")
+    elif c["active"] == 0 and _partial(result):
+        text.append(f"No known vulnerabilities in {c['components']} identified packages; "
+                    + single_line(result.inventory.coverage.summary()), style="bold yellow")
     elif c["active"] == 0:
         text.append(f"No known vulnerabilities in {c['components']} packages", style="bold green")
     else:
@@ -126,7 +137,21 @@ def summary_line(result: ScanResult) -> Text:
         text.append(f") in {c['vulnerable_components']} of {c['components']} packages")
     if c["suppressed"]:
         text.append(f"; {c['suppressed']} suppressed", style="dim")
+    if c["active"] and _partial(result):
+        text.append("; " + single_line(result.inventory.coverage.summary()), style="yellow")
+    weak = sum(1 for f in result.findings if f.suppressed is None and f.component.confidence < 0.8)
+    if weak:
+        text.append(f"; {weak} on packages identified from bundled or stripped code (confidence < 0.8)", style="yellow")
+    unversioned = sum(1 for x in result.inventory.components if not x.version)
+    if unversioned:
+        text.append(f"; {unversioned} package{'' if unversioned == 1 else 's'} without a known version not checked",
+                    style="yellow")
     return text
+
+
+def _partial(result: ScanResult) -> bool:
+    cov = result.inventory.coverage
+    return cov is not None and cov.status == "partial"
 
 
 def _renderables(result: ScanResult, width: int | None = None) -> list:
@@ -135,6 +160,10 @@ def _renderables(result: ScanResult, width: int | None = None) -> list:
     header = Text(f"pkgscan: {single_line(art.name)}", style="bold")
     n = len(result.inventory.components)
     header.append(f" ({single_line(art.layout)}, {n} package{'' if n == 1 else 's'})", style="dim")
+    cov = result.inventory.coverage
+    if cov is not None and cov.third_party_bytes:
+        header.append(f" coverage {cov.fraction:.0%}" + (" PARTIAL" if cov.status == "partial" else ""),
+                      style="bold yellow" if cov.status == "partial" else "dim")
     out.append(header)
     for name, version, vid in malicious_packages(result):
         out.append(Text(f"!!! MALICIOUS PACKAGE: {single_line(name)} {single_line(version)} ({single_line(vid)}) "
@@ -175,39 +204,10 @@ def _highest(findings: list[dict]) -> str:
     return min(sev, key=list(RATINGS).index) if sev else ""
 
 
-def _counts_line(doc: dict) -> str:
-    c = doc["counts"]
-    status = ", ".join(f"{n} {k}" for k, n in c["by_status"].items()) or "none"
-    parts = [f"{c['functions']} function{'s' if c['functions'] != 1 else ''} ({status}), {c['layers']} "
-             f"layer{'s' if c['layers'] != 1 else ''}"]
-    sev = c["findings_by_severity"]
-    parts.append("findings: " + (", ".join(f"{n} {k}" for k, n in sev.items()) if sev else "none"))
-    signing = [f"{c['signing_fail']} failed" if c.get("signing_fail") else "",
-               f"{c['signing_none_configured']} not configured" if c.get("signing_none_configured") else "",
-               f"{c['signing_unknown']} unknown" if c.get("signing_unknown") else ""]
-    if any(signing):
-        parts.append("code signing: " + ", ".join(x for x in signing if x))
-    rt = [f"{c['runtime_deprecated']} deprecated" if c.get("runtime_deprecated") else "",
-          f"{c['runtime_deprecating_soon']} deprecating soon" if c.get("runtime_deprecating_soon") else ""]
-    if any(rt):
-        parts.append("runtimes: " + ", ".join(x for x in rt if x))
-    return "; ".join(parts)
-
-
-def _signing_cell(f: dict) -> str:
-    s = f["signing"]
-    if not s.get("verdict"):
-        return ""
-    if s.get("class") and s["verdict"] != "pass":
-        return f"{s['verdict']} ({s.get('severity')}: {s['class']})"
-    return s["verdict"]
-
-
 def render_live(doc: dict, *, width: int | None = 120, scan=None, color: bool = False) -> str:
     """Live results (functions, layers, regions) as tables; for one function or one layer, also its
     findings as ``scan`` shows them."""
-    names = ", ".join(a["account"] for a in doc["accounts"]) or "(account unknown)"
-    out: list = [Text(neutralize(f"Lambda: {names}", multiline=False), style="bold")]
+    out: list = [Text(neutralize(live_title(doc), multiline=False), style="bold")]
     cell = lambda x: Text(neutralize(str(x), multiline=False))  # noqa: E731
     fns = doc["functions"]
     if fns:
@@ -219,25 +219,31 @@ def render_live(doc: dict, *, width: int | None = 120, scan=None, color: bool = 
             rv = (f["runtime_verdict"] or {}).get("status", "")
             status = f["status"] + (f": {f['reason']}" if f["reason"] else "")
             rows.append([cell(x) for x in (f["name"], f["version"], status, f"{f['runtime']} {rv}".strip(),
-                                            _signing_cell(f), len(f["findings"]), _highest(f["findings"]),
+                                            signing_cell(f), len(f["findings"]), _highest(f["findings"]),
                                             f["region"], f["account"])])
         t, dropped = layout.table(cols, rows, width)
         out += [Text(""), t]
         if dropped:
             out.append(Text(f"(not shown at this width: {', '.join(dropped)})", style="dim"))
-    used = {a for f in fns for a in f["layers"]}
-    standalone = [lr for lr in doc["layers"] if lr["arn"] not in used]
-    if standalone and (not fns or len(standalone) <= 20):
-        cols = [Col("layer", "path"), Col("status", "text"), Col("findings", "id"), Col("highest", "id", 1)]
+    users: dict[str, int] = {}
+    for f in fns:
+        for a in f["layers"]:
+            users[a] = users.get(a, 0) + 1
+    if doc["layers"]:
+        cols = [Col("layer", "path"), Col("status", "text"), Col("used by", "id", 2), Col("findings", "id"),
+                Col("highest", "id", 1)]
         rows = [[cell(lr["arn"]), cell(lr["status"] + (f": {lr['reason']}" if lr.get("reason") else "")),
-                 cell(len(lr["findings"])), cell(_highest(lr["findings"]))] for lr in standalone]
+                 cell(plural(users.get(lr["arn"], 0), "function")), cell(len(lr["findings"])),
+                 cell(_highest(lr["findings"]))] for lr in doc["layers"]]
         t, _dropped = layout.table(cols, rows, width)
         out += [Text(""), t]
     single = len(fns) == 1 or (not fns and len(doc["layers"]) == 1)
     if single and scan is not None and scan.findings:
         out += [Text("")] + [r for r in _renderables(scan, width)[1:] if not isinstance(r, Text) or
                               not r.plain.startswith(("Warning:",))][:-1]
-    out += [Text(""), Text(_counts_line(doc))]
+    for w in doc.get("warnings") or ():
+        out.append(Text("Warning: " + neutralize(w, multiline=False), style="yellow"))
+    out += [Text(""), Text(live_counts_line(doc))]
     for r in doc["regions"]:
         if r["status"] != "scanned":
             out.append(Text(neutralize(f"region {r.get('account', '')}/{r['region']}: {r['status']} ({r['reason']})",
@@ -264,6 +270,10 @@ def render_packages(inv, *, width: int | None = 120, color: bool = False) -> str
     n = len(inv.components)
     header = Text(f"pkgscan: {single_line(art.name)}", style="bold")
     header.append(f" ({single_line(art.layout)}, {n} package{'' if n == 1 else 's'})", style="dim")
+    cov = inv.coverage
+    if cov is not None and cov.third_party_bytes:
+        header.append(f" coverage {cov.fraction:.0%}" + (" PARTIAL" if cov.status == "partial" else ""),
+                      style="bold yellow" if cov.status == "partial" else "dim")
     out: list = [header]
     if inv.components:
         cols = [Col("Package", "id"), Col("Version", "id"), Col("Type", "id", 2), Col("Confidence", "id", 3),
@@ -280,6 +290,9 @@ def render_packages(inv, *, width: int | None = 120, color: bool = False) -> str
             out.append(Text(f"(not shown at this width: {', '.join(dropped)})", style="dim"))
     else:
         out += [Text(""), Text("No packages found: nothing identifiable was installed in it", style="yellow")]
+    if cov is not None and cov.status == "partial":
+        out += [Text(""), Text(single_line(cov.summary()) + ": " + ", ".join(
+            single_line(p) for p, _k, _n in cov.not_attributed[:3]), style="yellow")]
     return _print(out, width, color)
 
 

@@ -140,3 +140,49 @@ def counts(result) -> dict:
 def malicious_packages(result) -> list[tuple[str, str, str]]:
     """(name, version, id) of every active malicious-package finding, sorted."""
     return sorted({(f.component.name, f.component.version, f.id) for f in result.findings if f.malicious and f.suppressed is None})
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 function', '2 functions'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def live_counts_line(doc: dict) -> str:
+    """The one-line summary of live results (functions, layers, findings, signing, runtimes)."""
+    c = doc["counts"]
+    status = ", ".join(f"{n} {k}" for k, n in c["by_status"].items()) or "none"
+    parts = [f"{plural(c['functions'], 'function')} ({status}), {plural(c['layers'], 'layer')}"]
+    sev = c["findings_by_severity"]
+    parts.append("findings: " + (", ".join(f"{n} {k}" for k, n in sev.items()) if sev else "none"))
+    signing = [f"{c['signing_fail']} failed" if c.get("signing_fail") else "",
+               f"{c['signing_none_configured']} not configured" if c.get("signing_none_configured") else "",
+               f"{c['signing_unknown']} unknown" if c.get("signing_unknown") else ""]
+    if any(signing):
+        parts.append("code signing: " + ", ".join(x for x in signing if x))
+    rt = [f"{c['runtime_deprecated']} deprecated" if c.get("runtime_deprecated") else "",
+          f"{c['runtime_deprecating_soon']} deprecating soon" if c.get("runtime_deprecating_soon") else ""]
+    if any(rt):
+        parts.append("runtimes: " + ", ".join(x for x in rt if x))
+    return "; ".join(parts)
+
+
+def signing_cell(f: dict) -> str:
+    """A function's signing verdict with its severity and class ("fail (low: none configured)")."""
+    s = f["signing"]
+    if not s.get("verdict"):
+        return ""
+    if s.get("class") and s["verdict"] != "pass":
+        return f"{s['verdict']} ({s.get('severity')}: {s['class']})"
+    return s["verdict"]
+
+
+def live_title(doc: dict) -> str:
+    """"pkgscan: function fn-py (123456789012 us-east-1)", "pkgscan: layer ARN" or "pkgscan: Lambda ACCOUNTS"."""
+    fns, layers = doc["functions"], doc["layers"]
+    if len(fns) == 1:
+        f = fns[0]
+        return f"pkgscan: function {f['name']}@{f['version']} ({f['account']} {f['region']})"
+    if not fns and len(layers) == 1:
+        return f"pkgscan: layer {layers[0]['arn']}"
+    names = ", ".join(a["account"] for a in doc["accounts"]) or "(account unknown)"
+    return f"pkgscan: Lambda {names}"

@@ -66,6 +66,8 @@ class DatabaseInfo:
     source: str  # "offline:<path>" | "osv-api:<url>" | ...
     ecosystems: tuple[tuple[str, int, str], ...] = ()  # (ecosystem, advisories, last modified)
     age_days: float | None = None
+    #: when the database was last written (an import or update), ISO 8601
+    updated_at: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Sequence
 import requests
 
 from ..errors import PkgscanError
+from ..http import describe
 from ..http import session as make_session
 from .advisory import Advisory
 from .sources import PackageKey
@@ -44,7 +45,8 @@ class OsvApiSource:
         try:
             r = self.http.post(f"{self.base}/v1/querybatch", json=payload, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise OsvApiError(f"OSV API unreachable at {self.base}: {type(exc).__name__}") from None
+            raise OsvApiError(f"OSV API unreachable at {self.base}: {describe(exc, self.base)}; check the URL, or "
+                              "use the offline database (--db, after 'pkgscan db update')") from None
         if r.status_code != 200:
             raise OsvApiError(f"OSV API querybatch answered HTTP {r.status_code}")
         try:
@@ -71,7 +73,8 @@ class OsvApiSource:
         try:
             r = self.http.get(f"{self.base}/v1/vulns/{requests.utils.quote(vid, safe='')}", timeout=self.timeout)
         except requests.RequestException as exc:
-            raise OsvApiError(f"OSV API unreachable at {self.base}: {type(exc).__name__}") from None
+            raise OsvApiError(f"OSV API unreachable at {self.base}: {describe(exc, self.base)}; check the URL, or "
+                              "use the offline database (--db, after 'pkgscan db update')") from None
         if r.status_code != 200:
             raise OsvApiError(f"OSV API answered HTTP {r.status_code} for {vid}")
         try:

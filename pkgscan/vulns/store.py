@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import fcntl
 import json
+import errno
 import os
+import stat
 import sqlite3
 import tempfile
 import zlib
@@ -239,6 +241,27 @@ class AdvisoryDB:
         return ((now or datetime.now(timezone.utc)) - ts).total_seconds() / 86400
 
 
+def _open_lock(d: Path):
+    """The writers' lock file, a regular file opened without following a link: a ``.lock`` link planted
+    in the directory is removed (the link, never its target) instead of creating or truncating its
+    target; a FIFO or a device there is refused."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    path = d / ".lock"
+    for _attempt in range(3):
+        try:
+            fd = os.open(path, flags, 0o600)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP and path.is_symlink():
+                path.unlink()
+                continue
+            raise DatabaseError(f"{path}: cannot open the lock file ({exc.strerror})") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise DatabaseError(f"{path}: the lock file is not a regular file; remove it")
+        return os.fdopen(fd, "a+")
+    raise DatabaseError(f"{path}: the lock file keeps being replaced by a link")
+
+
 class DBWriter:
     """Builds the next database in a temporary file; ``commit`` renames it into place."""
 
@@ -246,7 +269,7 @@ class DBWriter:
         self.dir = Path(db_dir) if db_dir else default_db_dir()
         self.dir.mkdir(parents=True, exist_ok=True)
         self.final = self.dir / DB_FILE
-        self._lock_fh = open(self.dir / ".lock", "a+")
+        self._lock_fh = _open_lock(self.dir)
         fcntl.flock(self._lock_fh, fcntl.LOCK_EX)
         fd, tmp = tempfile.mkstemp(prefix=".osv-", suffix=".tmp", dir=self.dir)
         os.close(fd)

@@ -187,6 +187,19 @@ def cases() -> dict[str, Case]:
         "many-magics": Case(b"\x7fELF\x02\x01\x01\x00" + (MAGIC + b"\x08\x00").ljust(16, b"\0") * 40000, frozenset(),
                             "unreadable-executable", "build info"),
     }
+    # PE and Mach-O headers that lie: the pointer-format build info cannot be followed, said so
+    pe = bytearray(b"MZ" + b"\0" * 0x3A + struct.pack("<I", 1 << 30)) + b"\0" * 0xC0
+    pe += pointer_buildinfo(BASE, 8, False, version=b"go1.17.5")
+    out["pe-bad-header"] = Case(bytes(pe.ljust(MIN, b"\0")), frozenset(), "unreadable-executable", "no PE signature")
+    macho = bytearray(b"\xcf\xfa\xed\xfe" + struct.pack("<IIIIIII", 0x01000007, 3, 2, 0xFFFFFFFF, 0xFFFFFFFF, 0, 0))
+    macho += struct.pack("<II", 0x19, 72) + b"__DATA".ljust(16, b"\0") + struct.pack("<QQQQ", 1 << 50, 1 << 50, 1 << 50, 1 << 50)
+    macho += b"\0" * 8 + struct.pack("<II", 1, 0)  # a load command of size 0: never loops
+    macho = macho.ljust(0x1000, b"\0") + pointer_buildinfo(0x100001000, 8, False, version=b"go1.17.5")
+    out["macho-lying-commands"] = Case(bytes(macho.ljust(MIN, b"\0")), frozenset(), "unreadable-executable",
+                                       "Mach-O load command of size < 8")
+    # a megabyte of -ldflags and 10,000 build settings: kept bounded (see the test)
+    big = MOD_TEXT + "build\t-ldflags=" + "A" * 1_000_000 + "\n" + "".join(f"build\tK{i}=v\n" for i in range(10_000))
+    out["huge-build-settings"] = Case(elf([(".go.buildinfo", 1, inline_buildinfo(mod=mod_blob(big)))]), EXPECTED)
     # a .symtab whose size runs past the end of the file
     sym = elf([(".go.buildinfo", 1, inline_buildinfo()), (".symtab", 2, b"\0" * 48)])
     out["symtab-off-end"] = Case(_patch_section_size(sym, ".symtab", 1 << 40), EXPECTED, "go-buildinfo-partial", ".symtab")

@@ -15,6 +15,7 @@ import re
 from typing import Any, Callable, Iterable, Sequence
 
 from ...model import LockedPackage, LockfileParse
+from ...redaction import redact
 from ..base import decode_text  # noqa: F401  (re-exported: the one bytes-to-text decoder)
 
 #: warnings kept per file; the rest are counted in one last warning
@@ -60,7 +61,7 @@ class Warnings(list):
 
     def add(self, msg: str) -> None:
         if len(self) < MAX_WARNINGS:
-            self.append(msg)
+            self.append(redact(msg))  # a warning may quote a URL or a requirement line
         else:
             self.dropped += 1
 
@@ -69,7 +70,9 @@ class Warnings(list):
 
 
 def shorten(text: str, limit: int = 80) -> str:
-    """``text`` cut to ``limit`` characters (and "...") for a warning."""
+    """``text`` cut to ``limit`` characters (and "...") for a warning, credentials redacted first (a
+    cut could separate a token from the ``@`` that marks it as one)."""
+    text = redact(text)
     return text if len(text) <= limit else text[:limit] + "..."
 
 

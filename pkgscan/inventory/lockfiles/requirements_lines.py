@@ -12,6 +12,7 @@ from packaging.version import InvalidVersion, Version
 
 from ... import ecosystems
 from ...model import PYPI
+from ...redaction import redact as _redact
 
 #: a logical (joined) line longer than this is skipped
 MAX_LINE_CHARS = 64 * 1024
@@ -22,7 +23,6 @@ _NAME_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _CLAUSE_RE = re.compile(r"\s*(===|==|!=|~=|<=|>=|<|>)\s*([^\s,;]*)\s*")
 _ARCHIVE_EXTS = (".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
 _EGG_RE = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
-_USERINFO_RE = re.compile(r"(?<=://)[^/@\s]*@")
 
 _canonical = ecosystems.get(PYPI).normalize
 
@@ -117,7 +117,8 @@ def _cut_marker(location: str) -> str:
 
 
 def redact(url: str) -> str:
-    return _USERINFO_RE.sub("***@", url)
+    """Userinfo and credential-like query values of every URL in ``url`` as ``***``."""
+    return _redact(url)
 
 
 def _is_url(text: str) -> bool:
