@@ -480,6 +480,14 @@ def _emit(inv, name, version, timestamp, serial_number, root_properties, finding
         root["version"] = clean(version)
 
     props = [("pkgscan:notices", str(len(inv.notices)))]
+    cov = getattr(inv, "coverage", None)
+    if cov is not None:
+        props += [("pkgscan:coverage", cov.status), ("pkgscan:coverage:attributed-fraction", f"{cov.fraction:.4f}")]
+        props += [(f"pkgscan:coverage:{k.kind}",
+                   f"files={k.files} bytes={k.bytes} attributed_files={k.attributed_files} "
+                   f"attributed_bytes={k.attributed_bytes} unattributed_bytes={k.unattributed_bytes}")
+                  for k in cov.kinds]
+        props += [("pkgscan:coverage:not-attributed", clean(f"{p} ({k}, {n} bytes)")) for p, k, n in cov.not_attributed]
     if inv.suspicious:
         props.append(("pkgscan:suspicious", "true"))
     for d in inv.declared_only:
