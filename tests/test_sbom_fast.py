@@ -284,3 +284,15 @@ def test_expression_licences_byte_identical(sample_inventories):
                           for i, c in enumerate(inv.components))
             inv2 = dataclasses.replace(inv, components=comps)
             assert_same(emit_json(inv2, timestamp=TS, spec_version=spec), library_json(inv2, spec), f"expressions {spec}")
+
+
+def test_cache_budget_keeps_output(sample_inventories, monkeypatch):
+    """Over its memory budget the fragment cache starts again; the documents do not change."""
+    inv = sample_inventories["node-function.zip"]
+    cyclonedx_fast.clear_caches()
+    full = emit_json(inv, timestamp=TS)
+    monkeypatch.setattr(cyclonedx_fast, "_CACHE_BUDGET", 2000)
+    cyclonedx_fast.clear_caches()
+    assert emit_json(inv, timestamp=TS) == full
+    assert emit_json(inv, timestamp=TS) == full
+    assert cyclonedx_fast._cached_bytes <= 2000 + max(len(t) for _k, t in cyclonedx_fast._COMPONENTS.values())

@@ -293,6 +293,7 @@ def merge_inventories(parts: list[tuple[str, str | None, Inventory]], artifact: 
 
 
 _REROOTED: dict[tuple[str, str | None, int], tuple[Inventory, tuple[Component, ...]]] = {}
+_rerooted_components = 0
 
 
 def _rerooted(prefix: str, source: str | None, inv: Inventory) -> tuple[Component, ...]:
@@ -304,8 +305,11 @@ def _rerooted(prefix: str, source: str | None, inv: Inventory) -> tuple[Componen
         return hit[1]
     comps = tuple(dataclasses.replace(c, occurrences=tuple(Occurrence(prefix + o.location, o.root if source is None else source)
                                                            for o in c.occurrences)) for c in inv.components)
-    if len(_REROOTED) >= 4096:
+    global _rerooted_components
+    if _rerooted_components + len(comps) > 200_000:  # bounded memory: start again
         _REROOTED.clear()
+        _rerooted_components = 0
+    _rerooted_components += len(comps)
     _REROOTED[key] = (inv, comps)  # holds inv: its id is not reused while cached
     return comps
 

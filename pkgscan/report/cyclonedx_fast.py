@@ -294,6 +294,8 @@ def _component_dict(c, spec: str) -> tuple[tuple, dict]:
 _COMPONENTS: dict = {}
 _BY_ID: dict = {}
 _COMPONENT_CACHE_MAX = 200_000
+_CACHE_BUDGET = 48 << 20  # characters of rendered components kept for the run (then the caches start again)
+_cached_bytes = 0
 
 
 def _component(c, spec: str) -> tuple[tuple, str]:
@@ -310,9 +312,12 @@ def _component(c, spec: str) -> tuple[tuple, str]:
     if hit is None:
         key, d = _component_dict(c, spec)
         hit = (key, Raw(_text(d, "\n    ")))
+        global _cached_bytes
+        _cached_bytes += len(hit[1])
+        if _cached_bytes > _CACHE_BUDGET or len(_BY_ID) >= _COMPONENT_CACHE_MAX:  # bounded memory: start again
+            clear_caches()
+            _cached_bytes = len(hit[1])
         if ck is not None:
-            if len(_COMPONENTS) >= _COMPONENT_CACHE_MAX:
-                _COMPONENTS.clear()
             _COMPONENTS[ck] = hit
     if len(_BY_ID) >= _COMPONENT_CACHE_MAX:
         _BY_ID.clear()
@@ -339,8 +344,10 @@ def _dependency(ref: str, targets: tuple[str, ...]) -> Raw:
 
 def clear_caches() -> None:
     """Forget every rendered fragment (tests and benchmarks measure cold runs)."""
-    for cache in (_COMPONENTS, _BY_ID, _DEPS, _VULNS):
+    global _cached_bytes
+    for cache in (_COMPONENTS, _BY_ID, _DEPS, _VULNS, _VULNS_BY_ID):
         cache.clear()
+    _cached_bytes = 0
 
 
 _VULNS: dict = {}
@@ -348,12 +355,20 @@ _VULNS: dict = {}
 
 def _vulnerability(f, spec: str) -> tuple[tuple, Raw]:
     """The library's own rendering of one finding's vulnerability entry, cached per distinct finding."""
-    try:
-        ck = (f, spec)
+    ik = (id(f), spec)
+    same = _VULNS_BY_ID.get(ik)
+    if same is not None and same[0] is f:
+        return same[1]
+    try:  # what cyclonedx_vulns.vulnerability reads of the finding (of its component: purl and version)
+        ck = (f.id, f.ids, f.advisories, f.summary, f.severity, f.fixed, f.recommended, f.malicious, f.references,
+              f.suppressed, f.labels, f.component.purl, f.component.version, type(f.severity.score), spec)
         hit = _VULNS.get(ck)
     except TypeError:
         ck, hit = None, None
     if hit is not None:
+        if len(_VULNS_BY_ID) >= 50_000:
+            _VULNS_BY_ID.clear()
+        _VULNS_BY_ID[ik] = (f, hit)
         return hit
     from cyclonedx.schema.schema import SCHEMA_VERSIONS
 
@@ -368,6 +383,9 @@ def _vulnerability(f, spec: str) -> tuple[tuple, Raw]:
             _VULNS.clear()
         _VULNS[ck] = res
     return res
+
+
+_VULNS_BY_ID: dict = {}
 
 
 @lru_cache(maxsize=16)
@@ -462,6 +480,14 @@ def _emit(inv, name, version, timestamp, serial_number, root_properties, finding
         root["version"] = clean(version)
 
     props = [("pkgscan:notices", str(len(inv.notices)))]
+    cov = getattr(inv, "coverage", None)
+    if cov is not None:
+        props += [("pkgscan:coverage", cov.status), ("pkgscan:coverage:attributed-fraction", f"{cov.fraction:.4f}")]
+        props += [(f"pkgscan:coverage:{k.kind}",
+                   f"files={k.files} bytes={k.bytes} attributed_files={k.attributed_files} "
+                   f"attributed_bytes={k.attributed_bytes} unattributed_bytes={k.unattributed_bytes}")
+                  for k in cov.kinds]
+        props += [("pkgscan:coverage:not-attributed", clean(f"{p} ({k}, {n} bytes)")) for p, k, n in cov.not_attributed]
     if inv.suspicious:
         props.append(("pkgscan:suspicious", "true"))
     for d in inv.declared_only:

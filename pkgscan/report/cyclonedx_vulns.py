@@ -183,21 +183,7 @@ def render_report(report, options, fmt: str) -> str:
     """A CycloneDX document: the inventory (SBOM) or the inventory with its vulnerabilities (scans)."""
     from . import SBOM
     from .cyclonedx import build_bom, serialize
-    from .cyclonedx_fast import emit_json, enabled
 
-    if fmt == "cyclonedx-json" and enabled():  # the same bytes as the library's, without its object graph
-        inv = report.scan.inventory if report.kind != SBOM else report.scan
-        text = emit_json(inv, name=options.name, version=options.version, timestamp=options.timestamp,
-                         serial_number=options.serial_number, spec_version=options.spec_version,
-                         findings=report.scan.findings if report.kind != SBOM else None)
-        if text is not None:
-            if options.validate:
-                from .sbom_schema import validate as validate_text
-
-                error = validate_text(text, fmt, options.spec_version)
-                if error is not None:
-                    raise RuntimeError(f"generated SBOM is not valid CycloneDX {options.spec_version}: {error}")
-            return text
     bom = build_bom(report.scan.inventory if report.kind != SBOM else report.scan, name=options.name,
                     version=options.version, timestamp=options.timestamp, serial_number=options.serial_number)
     if report.kind != SBOM:
