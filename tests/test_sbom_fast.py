@@ -296,3 +296,16 @@ def test_cache_budget_keeps_output(sample_inventories, monkeypatch):
     assert emit_json(inv, timestamp=TS) == full
     assert emit_json(inv, timestamp=TS) == full
     assert cyclonedx_fast._cached_bytes <= 2000 + max(len(t) for _k, t in cyclonedx_fast._COMPONENTS.values())
+
+
+def test_an_expression_beside_other_licences_is_written_not_refused():
+    """CycloneDX takes one expression or a list of licences: both kinds together become named licences
+    (the library refuses the mix with an exception), and the fast path writes the same bytes."""
+    from pkgscan.model import Artifact, Component, Inventory
+
+    inv = Inventory(Artifact("x", "x", "zip", "function"),
+                    components=(Component("npm", "x", "1.0", "pkg:npm/x@1.0", licenses=("MIT OR ISC", "MIT")),))
+    for spec in SPECS:
+        ref = library_json(inv, spec)
+        assert_same(emit_json(inv, timestamp=TS, spec_version=spec), ref, f"mixed licences {spec}")
+        assert '"name": "MIT OR ISC"' in ref and '"name": "MIT"' in ref

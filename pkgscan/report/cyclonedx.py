@@ -23,7 +23,7 @@ from cyclonedx.model.component import ComponentType
 from cyclonedx.model.component_evidence import (AnalysisTechnique, ComponentEvidence, Identity, IdentityField, Method,
                                                 Occurrence)
 from cyclonedx.model.dependency import Dependency
-from cyclonedx.model.license import DisjunctiveLicense
+from cyclonedx.model.license import DisjunctiveLicense, LicenseExpression
 from cyclonedx.output import make_outputter
 from cyclonedx.schema import OutputFormat, SchemaVersion
 from packageurl import PackageURL
@@ -56,7 +56,12 @@ def _license(value: str):
 
 
 def _licenses(values: tuple[str, ...]):
-    return [_license(v) for v in values]
+    """CycloneDX allows one expression or a list of licenses, never both: a package that declares an
+    expression beside other licenses ("MIT OR ISC" and "MIT") gets them all as named licenses."""
+    made = [_license(v) for v in values]
+    if len(made) > 1 and any(isinstance(m, LicenseExpression) for m in made):
+        return [DisjunctiveLicense(name=clean(v)) for v in dict.fromkeys(values)]
+    return made
 
 
 def _occurrences(c) -> list[Occurrence]:
