@@ -59,8 +59,8 @@ def _licenses(values: tuple[str, ...]):
     """CycloneDX allows one expression or a list of licenses, never both: a package that declares an
     expression beside other licenses ("MIT OR ISC" and "MIT") gets them all as named licenses."""
     made = [_license(v) for v in values]
-    if len(made) > 1 and any(isinstance(m, LicenseExpression) for m in made):
-        return [DisjunctiveLicense(name=clean(v)) for v in dict.fromkeys(values)]
+    if len(set(made)) > 1 and any(isinstance(m, LicenseExpression) for m in made):
+        return [DisjunctiveLicense(name=clean(v)) for v in dict.fromkeys(values) if clean(v)]
     return made
 
 
