@@ -401,6 +401,9 @@ class ZipReader:
         is read).  Each decompressor is fed at most a few KiB more input than the output asked."""
         if m.flags & 0x1:
             raise EntryError("encrypted", "encrypted entry cannot be read")
+        if m.name in self.overlapping:  # the zip-bomb pattern: its bytes prove nothing about a package
+            raise EntryError("overlapping-entry", "entry data overlaps another entry's (zip bomb pattern); not read",
+                             True)
         if m.offset + _LFH.size > self.source.size:
             raise EntryError("corrupt-entry", "local header beyond the end of the archive")
         lfh = self.source.read_at(m.offset, _LFH.size)
