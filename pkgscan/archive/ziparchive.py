@@ -396,6 +396,16 @@ class ZipReader:
 
         return _inflate_stream(self.source.read_at, decomp, start, csize, out_limit, errors, what, account)
 
+    def _local_header(self, m: ZipMember) -> tuple[tuple, int]:
+        """The member's local file header fields and where its data starts (EntryError when damaged)."""
+        if m.offset + _LFH.size > self.source.size:
+            raise EntryError("corrupt-entry", "local header beyond the end of the archive")
+        lfh = self.source.read_at(m.offset, _LFH.size)
+        if len(lfh) < _LFH.size or lfh[:4] != _SIG_LFH:
+            raise EntryError("corrupt-entry", "bad local file header")
+        fields = _LFH.unpack(lfh)
+        return fields, m.offset + _LFH.size + fields[9] + fields[10]
+
     def read_head(self, m: ZipMember, n: int) -> bytes:
         """The first ``n`` bytes of a member, decompressing only those (no CRC check: not all of it
         is read).  Each decompressor is fed at most a few KiB more input than the output asked."""
@@ -404,13 +414,7 @@ class ZipReader:
         if m.name in self.overlapping:  # the zip-bomb pattern: its bytes prove nothing about a package
             raise EntryError("overlapping-entry", "entry data overlaps another entry's (zip bomb pattern); not read",
                              True)
-        if m.offset + _LFH.size > self.source.size:
-            raise EntryError("corrupt-entry", "local header beyond the end of the archive")
-        lfh = self.source.read_at(m.offset, _LFH.size)
-        if len(lfh) < _LFH.size or lfh[:4] != _SIG_LFH:
-            raise EntryError("corrupt-entry", "bad local file header")
-        fields = _LFH.unpack(lfh)
-        data_start = m.offset + _LFH.size + fields[9] + fields[10]
+        fields, data_start = self._local_header(m)
         n = min(n, m.size)
         csize = min(m.compressed_size, max(0, self.source.size - data_start))
         if m.method == STORED:
@@ -462,13 +466,7 @@ class ZipReader:
         lim = self.limits
         if m.size > lim.ratio_min_size and m.compressed_size and m.size / m.compressed_size > lim.max_ratio:
             raise EntryError("compression-ratio", f"compression ratio {m.size // max(1, m.compressed_size)} exceeds {lim.max_ratio}", True)
-        if m.offset + _LFH.size > self.source.size:
-            raise EntryError("corrupt-entry", "local header beyond the end of the archive")
-        lfh = self.source.read_at(m.offset, _LFH.size)
-        if len(lfh) < _LFH.size or lfh[:4] != _SIG_LFH:
-            raise EntryError("corrupt-entry", "bad local file header")
-        fields = _LFH.unpack(lfh)
-        data_start = m.offset + _LFH.size + fields[9] + fields[10]
+        fields, data_start = self._local_header(m)
         self._check_local(m, fields)
         if data_start + m.compressed_size > self.source.size:
             raise EntryError("truncated", "entry data runs past the end of the archive")
