@@ -48,3 +48,23 @@ def test_padding_before_the_name_still_names_the_distribution(tmp_path):
     inv = scan_path(tmp_path / "pad.zip")
     assert [(c.name, c.version) for c in inv.components] == [("evil", "6.6.6")]
     assert {"metadata-padded", "metadata-from-directory-name"} <= {n.code for n in inv.notices}
+
+
+def test_padding_before_the_name_of_a_package_json_keeps_the_package(tmp_path):
+    """npm has no version in its folder name: the package stays, named by its folder, version unknown."""
+    import io
+    import zipfile
+
+    from pkgscan.scan import scan_path
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("node_modules/evil/package.json",
+                   '{"description": "' + " " * (6 << 20) + '", "name": "evil", "version": "6.6.6"}')
+        z.writestr("index.js", "x = 1\n")
+    (tmp_path / "pad.zip").write_bytes(buf.getvalue())
+    inv = scan_path(tmp_path / "pad.zip")
+    [c] = inv.components
+    assert (c.ecosystem, c.name, c.version) == ("npm", "evil", "") and c.confidence == 0.5
+    codes = {n.code: n for n in inv.notices}
+    assert "metadata-padded" in codes and codes["metadata-from-directory-name"].suspicious

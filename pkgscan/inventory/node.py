@@ -9,7 +9,7 @@ import json
 
 from ..archive import Tree
 from ..ecosystems import valid_npm_name
-from ..model import NPM, Notice
+from ..model import NPM, Evidence, Notice
 from .base import CatalogResult, Installed, decode_text, scrub
 from .licenses import npm_licenses
 from .padded import json_prefix_fields, read_metadata
@@ -57,6 +57,15 @@ class NodeInstalledCataloger:
                 fields = json_prefix_fields(data)
                 data = json.dumps(fields).encode()
             inst = self.parse(path, data, tree.notices)
+            if inst is None and not complete:
+                # the padding came before "name"/"version": the package is still there, named by its
+                # folder, its version unknown (never guessed), and the notice says why
+                nm_dir, dir_name = package_dir(path)
+                tree.notices.append(Notice("metadata-from-directory-name", path,
+                                           f"padded package.json: {dir_name} taken from its folder, version unknown",
+                                           True))
+                inst = Installed(ecosystem=NPM, name=dir_name, version="", location=path, root=nm_dir,
+                                 evidence=(Evidence("filename", 0.5, path, "node_modules folder name"),))
             if inst is not None:
                 result.installed.append(inst)
 
