@@ -336,8 +336,11 @@ def _bomb_honest(out: Path) -> None:
     ])
 
 
-_case("bomb-honest", "partial", builder=_bomb_honest, components={LODASH_C}, absent={("pypi", "huge"), ("npm", "huge"), ("npm", "ratio")},
-      notice_codes={"compression-ratio", "size-limit"}, suspicious=True, heavy=True, timeout=30,
+# the 3 MiB package.json compressed 1000:1 is padding: its package is not hidden (named by its folder,
+# version unknown, a suspicious notice); the 1 GiB members are over the byte budget and not read at all
+_case("bomb-honest", "partial", builder=_bomb_honest, components={LODASH_C, ("npm", "ratio", "")},
+      absent={("pypi", "huge"), ("npm", "huge")},
+      notice_codes={"compression-ratio", "size-limit", "metadata-padded"}, suspicious=True, heavy=True, timeout=30,
       description="honest 1 GiB members named METADATA / package.json / package-lock.json, and a 3 MiB one at ratio 1000:1")
 
 
