@@ -32,8 +32,7 @@ def test_requires_dist_bomb_is_bounded(corpus):
     assert res["notice_counts"].get("metadata-truncated") == 12
 
 
-def test_padding_before_the_name_still_names_the_distribution(tmp_path):
-    """A padded field before Name: the bounded prefix holds no Name, the .dist-info directory does."""
+def _scan_zip(tmp_path, files: dict[str, str]):
     import io
     import zipfile
 
@@ -41,29 +40,24 @@ def test_padding_before_the_name_still_names_the_distribution(tmp_path):
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("evil-6.6.6.dist-info/METADATA",
-                   "Metadata-Version: 2.1\nSummary: " + " " * (5 << 20) + "\nName: evil\nVersion: 6.6.6\n")
-        z.writestr("app.py", "x = 1\n")
+        for name, text in files.items():
+            z.writestr(name, text)
     (tmp_path / "pad.zip").write_bytes(buf.getvalue())
-    inv = scan_path(tmp_path / "pad.zip")
+    return scan_path(tmp_path / "pad.zip")
+
+
+def test_padding_before_the_name_still_names_the_distribution(tmp_path):
+    """A padded field before Name: the bounded prefix holds no Name, the .dist-info directory does."""
+    inv = _scan_zip(tmp_path, {"evil-6.6.6.dist-info/METADATA": "Metadata-Version: 2.1\nSummary: " + " " * (5 << 20)
+                               + "\nName: evil\nVersion: 6.6.6\n", "app.py": "x = 1\n"})
     assert [(c.name, c.version) for c in inv.components] == [("evil", "6.6.6")]
     assert {"metadata-padded", "metadata-from-directory-name"} <= {n.code for n in inv.notices}
 
 
 def test_padding_before_the_name_of_a_package_json_keeps_the_package(tmp_path):
     """npm has no version in its folder name: the package stays, named by its folder, version unknown."""
-    import io
-    import zipfile
-
-    from pkgscan.scan import scan_path
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("node_modules/evil/package.json",
-                   '{"description": "' + " " * (6 << 20) + '", "name": "evil", "version": "6.6.6"}')
-        z.writestr("index.js", "x = 1\n")
-    (tmp_path / "pad.zip").write_bytes(buf.getvalue())
-    inv = scan_path(tmp_path / "pad.zip")
+    inv = _scan_zip(tmp_path, {"node_modules/evil/package.json": '{"description": "' + " " * (6 << 20)
+                               + '", "name": "evil", "version": "6.6.6"}', "index.js": "x = 1\n"})
     [c] = inv.components
     assert (c.ecosystem, c.name, c.version) == ("npm", "evil", "") and c.confidence == 0.5
     codes = {n.code: n for n in inv.notices}
