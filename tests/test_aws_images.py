@@ -32,6 +32,9 @@ POLICY = ROOT / "iam" / "pkgscan-scanner-policy.json"
 REGION = "us-east-1"
 OTHER_ACCOUNT = "210987654321"
 
+#: a later layer uninstalls PyYAML the way pip does: its metadata and both its import packages
+UNINSTALL_PYYAML = ("var/task/PyYAML-5.4.dist-info", "var/task/yaml", "var/task/_yaml")
+
 
 def _base() -> oi.Layer:
     files = {"var/lib/rpm/rpmdb.sqlite": RPMDB.read_bytes(), "usr/bin/true": b"\x7fELF"}
@@ -50,7 +53,7 @@ def images():
     base = _base()
     py = oi.image([base, oi.layer(oi.zip_files(SAMPLES / "python-function.zip", "var/task")),
                    oi.layer({"var/task/app.py": b"def handler(e, c):\n    return 1\n", **_six_in_task()},
-                            whiteouts=("var/task/PyYAML-5.4.dist-info",)),
+                            whiteouts=UNINSTALL_PYYAML),
                    oi.layer(oi.zip_files(SAMPLES / "python-layer.zip", "opt"))])
     node = oi.image([base, oi.layer(oi.zip_files(SAMPLES / "node-function.zip", "var/task"))])
     arm_only = oi.layer({"var/task/armpkg-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: armpkg\nVersion: 1.0\n"})

@@ -28,6 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_packages"
 RPMDB = ROOT / "tests" / "fixtures" / "image" / "rpmdb.sqlite"
 
+#: a later layer uninstalls PyYAML the way pip does: its metadata and both its import packages
+UNINSTALL_PYYAML = ("var/task/PyYAML-5.4.dist-info", "var/task/yaml", "var/task/_yaml")
+
 
 def idx(tar: bytes, keep=lambda p: True, limits=TarLimits(), compress=True):
     return index_tar(io.BytesIO(oi.gz(tar) if compress else tar), keep, limits, hash_input=True)
@@ -246,7 +249,7 @@ def base_layer() -> oi.Layer:
 def app_layers() -> list[oi.Layer]:
     code = oi.zip_files(SAMPLES / "python-function.zip", "var/task")
     return [oi.layer(code), oi.layer({"var/task/app.py": b"def handler(e, c): pass\n"},
-                                     whiteouts=("var/task/PyYAML-5.4.dist-info",))]
+                                     whiteouts=UNINSTALL_PYYAML)]
 
 
 @pytest.fixture(scope="module")
@@ -305,8 +308,9 @@ def test_image_tree_only_lists_lambda_roots(amd64_image):
     tree = ImageTree(layers)
     assert tree.paths and all(p.startswith(("var/task/", "var/lang/", "var/lib/rpm/")) for p in tree.paths)
     assert "usr/bin/true" not in tree
-    # members no cataloger declared are listed but not kept
-    assert tree.read_or_note("var/task/app.py") is None
+    # members no cataloger declared are listed but not kept (a package's inner modules)
+    assert "var/task/jinja2/environment.py" in tree
+    assert tree.read_or_note("var/task/jinja2/environment.py") is None
     assert tree.notices[-1].code == "not-retained"
 
 
@@ -464,3 +468,14 @@ def test_docker_save_of_docker_25_blobs_layout(tmp_path, amd64_image):
     inv = scan_path(p)
     assert inv.component("pypi", "jinja2") and not inv.component("pypi", "pyyaml") and inv.component("rpm", "zlib")
     assert not [n for n in inv.notices if n.code in ("digest-mismatch", "layer-unreadable")]
+
+
+def test_whiteout_of_the_metadata_alone_leaves_the_code_reported(tmp_path):
+    """A layer that deletes only PyYAML's dist-info still ships ``var/task/yaml``: the code is there,
+    so it is reported, identified without metadata (never hidden by the missing dist-info)."""
+    code = oi.zip_files(SAMPLES / "python-function.zip", "var/task")
+    img = oi.image([base_layer(), oi.layer(code), oi.layer({}, whiteouts=("var/task/PyYAML-5.4.dist-info",))])
+    inv = scan_path(oi.write_oci_layout(img, tmp_path / "img"))
+    yaml = inv.component("pypi", "pyyaml")
+    assert yaml is not None and yaml.version == "5.4"
+    assert ("pkgscan:no-metadata", "true") in yaml.properties

@@ -79,12 +79,18 @@ def distribution_for(import_name: str) -> tuple[str, float, str] | None:
     return None
 
 
+#: where the runtime imports from, besides site-packages: a layer zip's ``python/``, and in a
+#: container image the function code and the layers' directory
+_PLAIN_ROOTS = ("python/", "var/task/", "opt/python/", "var/runtime/")
+
+
 def import_root(path: str) -> str:
     m = _SITE.match(path)
     if m:
         return m.group(1)
-    if path.startswith("python/"):
-        return "python/"
+    for r in _PLAIN_ROOTS:
+        if path.startswith(r):
+            return r
     return ""
 
 
@@ -100,12 +106,24 @@ class PythonStaticCataloger:
     suffixes = (".py",)
 
     def wants(self, path: str, basename: str) -> bool:
+        """Only the files a candidate is made of: a top-level module, a top-level package's version
+        files, and the same one level down in a vendor directory (``pip/_vendor/<x>``).  Everything
+        deeper (subpackages, a runtime's standard library) is never read, so never kept."""
         if "node_modules/" in path:
             return False
-        if basename not in _VERSION_FILES and "/" in path[len(import_root(path)):] \
-                and path[: -len(basename) - 1].rsplit("/", 1)[-1] not in _VENDOR_DIRS:
-            return False
-        return not is_test_data(path)
+        parts = path[len(import_root(path)):].split("/")
+        n = len(parts)
+        if n == 1:
+            ok = True
+        elif n == 2:
+            ok = basename in _VERSION_FILES
+        elif n == 3:
+            ok = parts[1] in _VENDOR_DIRS
+        elif n == 4:
+            ok = parts[1] in _VENDOR_DIRS and basename in _VERSION_FILES
+        else:
+            ok = False
+        return ok and not is_test_data(path)
 
     def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None:
         try:
