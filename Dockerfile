@@ -60,8 +60,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # The wheel alone: its dependencies come from PyPI as prebuilt wheels, so no compiler is needed
 # (the slim base has none) and nothing is left behind (no pip cache, no wheel, no build tree).
 COPY --from=build /wheels/ /tmp/wheels/
-# (with the zstd extra: container-image layers compressed with zstd are read too)
-RUN pip install --no-cache-dir "$(ls /tmp/wheels/pkgscan-*.whl)[zstd]" \
+# (with the zstd extra: container-image layers compressed with zstd are read too; with the fast
+# extra, gzip layers are inflated by zlib-ng, about 2.4x zlib's speed)
+RUN pip install --no-cache-dir "$(ls /tmp/wheels/pkgscan-*.whl)[zstd,fast]" \
     && rm -rf /tmp/wheels \
     && groupadd --system --gid 10001 pkgscan \
     && useradd --system --uid 10001 --gid 10001 --home-dir /home/pkgscan --create-home \

@@ -121,6 +121,35 @@ def test_tar_bomb_ratio_and_size_limits():
     assert got.unreadable and "more than" in got.unreadable
 
 
+@pytest.fixture(params=["zlib", "zlib-ng"])
+def inflater(request, monkeypatch):
+    """Both gzip inflaters: the standard zlib, and zlib-ng (the optional ``pkgscan[fast]``)."""
+    import zlib
+
+    from pkgscan.archive import tar as tarmod
+    if request.param == "zlib":
+        monkeypatch.setattr(tarmod, "_DECOMPRESSOBJ", zlib.decompressobj)
+    else:
+        zng = pytest.importorskip("zlib_ng.zlib_ng", reason="the optional zlib-ng (pkgscan[fast]) is not installed")
+        monkeypatch.setattr(tarmod, "_DECOMPRESSOBJ", zng.decompressobj)
+    return request.param
+
+
+def test_tar_gzip_same_index_and_same_refusals_with_either_inflater(inflater):
+    files = {f"var/task/p{i}/METADATA": f"Name: p{i}\n".encode() * (i + 1) for i in range(200)}
+    tar = oi.tar_bytes(files)
+    multi = oi.gz(tar[:10240]) + oi.gz(tar[10240:])  # a multi-member gzip file
+    for blob in (oi.gz(tar), multi):
+        got = index_tar(io.BytesIO(blob), lambda p: True, hash_input=True)
+        assert got.kept == files and not got.unreadable and got.uncompressed_size == len(tar)
+    damaged = bytearray(oi.gz(tar))
+    damaged[40:60] = b"\xff" * 20
+    got = index_tar(io.BytesIO(bytes(damaged)), lambda p: True)
+    assert got.unreadable and ("gzip error" in got.unreadable or "checksum" in got.unreadable)
+    bomb = idx(oi.tar_bytes({"var/task/zeros": b"\0" * (4 << 20)}), limits=TarLimits(max_ratio=10, ratio_min_size=1 << 20))
+    assert "ratio" in bomb.unreadable
+
+
 def test_tar_entry_limit_and_kept_budget():
     files = {f"var/task/p{i}/METADATA": b"m" * 100 for i in range(50)}
     got = idx(oi.tar_bytes(files), limits=TarLimits(max_entries=20))

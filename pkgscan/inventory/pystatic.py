@@ -106,17 +106,19 @@ class PythonStaticCataloger:
     suffixes = (".py",)
 
     def wants(self, path: str, basename: str) -> bool:
-        """Only the files a candidate is made of: a top-level module, a top-level package's version
-        files, and the same one level down in a vendor directory (``pip/_vendor/<x>``).  Everything
-        deeper (subpackages, a runtime's standard library) is never read, so never kept."""
+        """Only the files a candidate is made of: a top-level module or package whose import name
+        names a known distribution (the only ones ``_catalog`` reads), its version files, and the same
+        one level down in a vendor directory (``pip/_vendor/<x>``, any name: a pin list may name it).
+        Everything else (subpackages, a runtime's standard library, the function's own modules) is
+        never read, so an image pass never keeps it."""
         if "node_modules/" in path:
             return False
         parts = path[len(import_root(path)):].split("/")
         n = len(parts)
-        if n == 1:
-            ok = True
+        if n == 1:  # a top-level module, read only when its name is a distribution's
+            ok = basename.endswith(".py") and distribution_for(basename[:-3]) is not None
         elif n == 2:
-            ok = basename in _VERSION_FILES
+            ok = basename in _VERSION_FILES and distribution_for(parts[0]) is not None
         elif n == 3:
             ok = parts[1] in _VENDOR_DIRS
         elif n == 4:
