@@ -150,6 +150,13 @@ def test_tar_gzip_same_index_and_same_refusals_with_either_inflater(inflater):
     assert "ratio" in bomb.unreadable
 
 
+def test_header_checksum_sum_is_exact():
+    from pkgscan.archive.tar import _byte_sum
+    blocks = [bytes(512), b"\xff" * 512, bytes(range(256)) * 2] + [
+        bytes((i * 7919 + k * 104729) % 256 for i in range(512)) for k in range(200)]
+    assert all(_byte_sum(b) == sum(b) for b in blocks)
+
+
 def test_tar_entry_limit_and_kept_budget():
     files = {f"var/task/p{i}/METADATA": b"m" * 100 for i in range(50)}
     got = idx(oi.tar_bytes(files), limits=TarLimits(max_entries=20))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from zlib import adler32
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable
 
@@ -285,6 +286,12 @@ class _Drain:
         return b""
 
 
+def _byte_sum(block: bytes) -> int:
+    """The sum of a 512-byte block's bytes, in C: Adler-32's first half is 1 + the sum of the bytes
+    modulo 65521, and 256 bytes sum to at most 65280, so each half's sum comes out exact."""
+    return (adler32(block[:256]) & 0xFFFF) + (adler32(block[256:]) & 0xFFFF) - 2
+
+
 def _signed_sum(hdr: bytes) -> int:
     """The header checksum as some old tars computed it (bytes as signed chars)."""
     return sum(b - 256 if b > 127 else b for b in hdr[:148] + b" " * 8 + hdr[156:])
@@ -413,7 +420,7 @@ def _entries(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLim
             want = _num(chk)
         except ValueError:
             want = -1
-        if sum(hdr) - sum(chk) + 256 != want and _signed_sum(hdr) != want:
+        if _byte_sum(hdr) - sum(chk) + 256 != want and _signed_sum(hdr) != want:
             raise TarStreamError("bad tar header checksum (corrupt or not a tar)", True)
         count += 1
         if count > lim.max_entries:
@@ -562,7 +569,7 @@ def list_members(read_at: Callable[[int, int], bytes], total: int, max_entries: 
             break
         chk = hdr[148:156]
         try:
-            ok = sum(hdr) - sum(chk) + 256 == _num(chk)
+            ok = _byte_sum(hdr) - sum(chk) + 256 == _num(chk)
             size = _num(hdr[124:136])
         except ValueError:
             ok = False

@@ -1,6 +1,8 @@
 """Inventory: one cataloger per artifact kind, all fed by a single pass over the file list."""
 from __future__ import annotations
 
+from collections import defaultdict
+
 from ..archive import Tree
 from .base import CatalogResult, Cataloger
 from .dotnet import DotnetDepsCataloger
@@ -35,18 +37,24 @@ def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> Catal
     names = [frozenset(getattr(c, "names", ())) for c in catalogers]
     suffixes = [tuple(getattr(c, "suffixes", ())) for c in catalogers]
     every = [bool(getattr(c, "any_path", False)) for c in catalogers]
-    all_names = frozenset().union(*names)
+    # who is offered a path: those that take every path, those naming its base name, those with one
+    # of its endings (a few lookups per path rather than one test per cataloger)
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for i, ns in enumerate(names):
+        for n in ns:
+            by_name[n].append(i)
     all_suffixes = tuple({s for ss in suffixes for s in ss})
-    any_every = any(every)
+    with_suffix = [(i, ss) for i, ss in enumerate(suffixes) if ss]
+    always = [i for i, e in enumerate(every) if e]
+    wants = [c.wants for c in catalogers]
     for path in tree.paths:
         base = path[path.rfind("/") + 1 :]
         low = base.lower()
-        hit_name = base in all_names
-        hit_suffix = low.endswith(all_suffixes)
-        if not (hit_name or hit_suffix or any_every):
-            continue
-        for i, cat in enumerate(catalogers):
-            if (every[i] or base in names[i] or low.endswith(suffixes[i])) and cat.wants(path, base):
+        offer = always
+        if base in by_name or low.endswith(all_suffixes):
+            offer = sorted(set(always).union(by_name.get(base, ()), (i for i, ss in with_suffix if low.endswith(ss))))
+        for i in offer:
+            if wants[i](path, base):
                 wanted[i].append(path)
     result = CatalogResult()
     for cat, paths in zip(catalogers, wanted):

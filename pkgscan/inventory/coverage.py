@@ -24,6 +24,7 @@ from ..archive import Tree
 from ..ecosystems import MAVEN
 from ..model import NPM, PYPI, Coverage, CoverageKind
 from .base import CatalogResult, Installed, decode_text, dirname
+from .pystatic import import_root
 
 KINDS = ("python", "javascript", "native", "other")
 PARTIAL_BYTES = 1024 * 1024
@@ -32,8 +33,8 @@ _MAX_RECORD = 8 * 1024 * 1024
 BIG_JS = 128 * 1024
 _NATIVE = re.compile(r"\.(?:so(?:\.\d+)*|node|pyd|dylib)$", re.I)
 _THIRD_PARTY_DIR = re.compile(r"(?:^|/)(?:node_modules/|(?:site|dist)-packages/[^/]+/|(?:_vendor|vendored|vendor)/)")
-_SITE = re.compile(r"^(.*?(?:site-packages|dist-packages)/)")
 _SHOWN = 12
+_NODE_MODULE = re.compile(r"^(.*node_modules/(?:@[^/]+/)?[^/]+/)")
 
 #: one file's figures: (path, kind, size, attributed bytes, third-party-looking bytes)
 FileFigures = tuple
@@ -154,9 +155,8 @@ def file_figures(tree: Tree, result: CatalogResult) -> list[FileFigures]:
 
 def _in_package(path: str, packages: set[str]) -> bool:
     """In a Python package directory that sits at an import root (the function root, python/,
-    site-packages): code that came from somewhere, unless a distribution claims it."""
-    m = _SITE.match(path)
-    root = m.group(1) if m else ("python/" if path.startswith("python/") else "")
+    site-packages, an image's /var/task): code that came from somewhere, unless a distribution claims it."""
+    root = import_root(path)
     rel = path[len(root):]
     i = rel.find("/")
     return i > 0 and (root + rel[: i + 1]) in packages
@@ -165,6 +165,7 @@ def _in_package(path: str, packages: set[str]) -> bool:
 def summarize(figures: list[FileFigures]) -> Coverage:
     acc = {k: [0, 0, 0, 0, 0, 0] for k in KINDS}
     missing: dict[tuple[str, str], int] = defaultdict(int)
+    groups: dict[str, str] = {}  # directory -> its group (most gaps share a few directories)
     for path, kind, size, attributed, third in figures:
         a = acc[kind]
         a[0] += 1
@@ -176,7 +177,13 @@ def summarize(figures: list[FileFigures]) -> Coverage:
         gap = max(0, third - attributed)
         a[5] += gap
         if gap:
-            missing[(_group(path), kind)] += gap
+            d = path[: path.rfind("/") + 1]
+            g = groups.get(d) if d else None
+            if g is None:
+                g = _group(path)
+                if d and g.endswith("/"):  # a directory group holds every file of that directory
+                    groups[d] = g
+            missing[(g, kind)] += gap
     kinds = tuple(CoverageKind(k, *acc[k]) for k in KINDS if acc[k][0])
     third = sum(k.third_party_bytes for k in kinds)
     gap = sum(k.unattributed_bytes for k in kinds)
@@ -215,11 +222,10 @@ def _group(path: str) -> str:
     if "!/" in path:
         outer, _, inner = path.rpartition("!/")
         return outer + "!/" + _group(inner)
-    m = re.match(r"^(.*node_modules/(?:@[^/]+/)?[^/]+/)", path)
+    m = _NODE_MODULE.match(path) if "node_modules/" in path else None
     if m:
         return m.group(1)
-    m = _SITE.match(path)
-    root = m.group(1) if m else ("python/" if path.startswith("python/") else "")
+    root = import_root(path)
     rel = path[len(root):]
     i = rel.find("/")
     return root + rel[: i + 1] if i > 0 else path

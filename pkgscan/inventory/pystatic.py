@@ -73,7 +73,8 @@ def distribution_for(import_name: str) -> tuple[str, float, str] | None:
         if len(dists) == 1:
             return dists[0], CONF_NAME_TABLE, f"import name {import_name!r} (from the distribution's wheels)"
         return None  # a namespace shared by several distributions: the name alone does not tell
-    canon = _PYPI.normalize(import_name)
+    # an identifier has no '-' or '.': PEP 503 only lower-cases it and turns runs of '_' into one '-'
+    canon = import_name.lower().replace("_", "-") if "__" not in import_name else _PYPI.normalize(import_name)
     if canon in known:
         return canon, CONF_NAME_RULE, f"import name {import_name!r} = distribution name"
     return None
