@@ -22,7 +22,8 @@ _OS = re.compile(rb'^(ID|VERSION_ID)="?([^"\n]*)"?', re.M)
 
 def infer(paths: Iterable[str], read: Callable[[str], bytes | None]) -> tuple[str, str] | None:
     """(runtime identifier, the path it was read from), or None."""
-    pythons = sorted({m.group(1) for p in paths if (m := _PY.match(p))}, key=lambda v: tuple(map(int, v.split("."))))
+    pythons = sorted({m.group(1) for p in paths if p.startswith("var/lang/lib/python") and (m := _PY.match(p))},
+                     key=lambda v: tuple(map(int, v.split("."))))
     if pythons:
         return f"python{pythons[-1]}", f"var/lang/lib/python{pythons[-1]}"
     data = read(RUNTIME_FILES[0])

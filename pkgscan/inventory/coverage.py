@@ -68,18 +68,21 @@ class _Owned:
     def __init__(self) -> None:
         self.files: set[str] = set()
         self.dirs: set[str] = set()
+        self._below: dict[str, bool] = {}  # directory -> in (or under) an owned directory (filled once all is added)
 
     def owns(self, path: str) -> bool:
         if path in self.files:
             return True
-        d = path
-        while True:
+        i = path.rfind("/")
+        return i > 0 and self._owned_dir(path[:i])
+
+    def _owned_dir(self, d: str) -> bool:
+        hit = self._below.get(d)
+        if hit is None:
             i = d.rfind("/")
-            if i < 0:
-                return False
-            d = d[:i]
-            if d + "/" in self.dirs:
-                return True
+            hit = d + "/" in self.dirs or (i > 0 and self._owned_dir(d[:i]))
+            self._below[d] = hit
+        return hit
 
 
 def _ownership(tree: Tree, installed: list[Installed]) -> _Owned:
