@@ -11,6 +11,9 @@ distributions, function code under /var/task, node_modules under /opt.  Then, in
 * pkgscan: ``scan_path(<layout>)`` in a fresh process (layers indexed two at a time, merged with
   whiteouts, inventoried), with its peak RSS.
 
+Each is run ``--repeat`` times (3), interleaved, and the fastest run of each is compared: on a shared
+2-core VM single runs vary by +-15 %.
+
 Targets: >= 100 MB/s of compressed input on 2 cores, peak memory <= 200 MB.
 """
 from __future__ import annotations
@@ -135,6 +138,7 @@ def main() -> None:
     ap.add_argument("--size-mb", type=int, default=500)
     ap.add_argument("--layers", type=int, default=10)
     ap.add_argument("--dir", default="/tmp/pkgscan-bench-image")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement (the fastest is kept)")
     a = ap.parse_args()
     d = build(Path(a.dir), a.size_mb, a.layers)
     files = layer_files(d)
@@ -147,30 +151,48 @@ def main() -> None:
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         return ru.ru_utime + ru.ru_stime
 
-    c0 = child_cpu()
-    t = time.perf_counter()
-    total = 0
-    for f in files:
-        out = subprocess.run(f"gzip -dc '{f}' | wc -c", shell=True, capture_output=True, text=True, check=True)
-        total += int(out.stdout.strip())
-    t_gzip = time.perf_counter() - t
-    cpu_gzip = child_cpu() - c0
+    def gzip_pass() -> tuple[float, float, int]:
+        c0 = child_cpu()
+        t = time.perf_counter()
+        total = 0
+        for f in files:
+            out = subprocess.run(f"gzip -dc '{f}' | wc -c", shell=True, capture_output=True, text=True, check=True)
+            total += int(out.stdout.strip())
+        return time.perf_counter() - t, child_cpu() - c0, total
+
+    def tar_pass() -> tuple[float, int]:
+        t = time.perf_counter()
+        n = 0
+        for f in files:
+            with tarfile.open(f, mode="r|gz") as tf:
+                for _m in tf:
+                    n += 1
+        return time.perf_counter() - t, n
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def pkgscan_pass() -> dict:
+        out = subprocess.run([sys.executable, "-c", _CHILD, str(d)], capture_output=True, text=True, env=env, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    # each measurement is repeated, interleaved, and the fastest run of each is kept (the least
+    # disturbed by other work on a shared machine); the spread is printed
+    runs_gzip, runs_tar, runs_pkg = [], [], []
+    for _ in range(a.repeat):
+        runs_gzip.append(gzip_pass())
+        runs_tar.append(tar_pass())
+        runs_pkg.append(pkgscan_pass())
+    t_gzip, cpu_gzip, total = min(runs_gzip)
+    t_tar, n = min(runs_tar)
+    r = min(runs_pkg, key=lambda x: x["seconds"])
+    print(f"runs: {a.repeat} of each, interleaved; pkgscan wall times "
+          f"{', '.join('%.2f' % x['seconds'] for x in runs_pkg)} s; gzip {', '.join('%.2f' % x[0] for x in runs_gzip)} s")
     print(f"baseline gzip -dc | wc -c:  {t_gzip:6.2f} s  {compressed / 1e6 / t_gzip:6.0f} MB/s compressed "
           f"({total / 1e6:.0f} MB uncompressed, ratio {total / compressed:.2f}); {cpu_gzip:.2f} CPU-s, "
           f"{compressed / 1e6 / cpu_gzip:.0f} MB per CPU-s")
 
-    t = time.perf_counter()
-    n = 0
-    for f in files:
-        with tarfile.open(f, mode="r|gz") as tf:
-            for _m in tf:
-                n += 1
-    t_tar = time.perf_counter() - t
     print(f"baseline tarfile r|gz list: {t_tar:6.2f} s  {compressed / 1e6 / t_tar:6.0f} MB/s compressed ({n} entries)")
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(d)], capture_output=True, text=True, env=env, check=True)
-    r = json.loads(out.stdout.strip().splitlines()[-1])
     rate = compressed / 1e6 / r["seconds"]
     rss = r["maxrss_kb"] / 1024
     print(f"pkgscan scan_path:          {r['seconds']:6.2f} s  {rate:6.0f} MB/s compressed, peak RSS {rss:.0f} MB, "

@@ -515,3 +515,20 @@ def test_whiteout_of_the_metadata_alone_leaves_the_code_reported(tmp_path):
     yaml = inv.component("pypi", "pyyaml")
     assert yaml is not None and yaml.version == "5.4"
     assert ("pkgscan:no-metadata", "true") in yaml.properties
+
+
+def test_catalog_asks_only_what_the_layer_passes_wanted_and_finds_the_same(amd64_image):
+    """The layer passes already asked every cataloger about every path; a catalog pass over the
+    merged tree offers only the wanted ones, and finds exactly what asking again about all finds."""
+    from pkgscan.inventory import CATALOGERS
+    from pkgscan.scan import scan_tree
+
+    keep = keep_predicate()
+    layers = [index_tar(io.BytesIO(la.blob), keep) for la in amd64_image.layers]
+    narrowed = ImageTree(layers, asked=keep.catalogers)
+    full = ImageTree(layers)
+    assert narrowed.offered_paths(CATALOGERS) != full.offered_paths(CATALOGERS) == full.paths
+    assert set(narrowed.offered_paths(CATALOGERS)) < set(full.paths)
+    assert narrowed.offered_paths(CATALOGERS[:2]) == full.paths  # other catalogers: asked afresh
+    a, b = scan_tree(narrowed, "img"), scan_tree(full, "img")
+    assert a.components == b.components and a.notices == b.notices and a.coverage == b.coverage

@@ -81,6 +81,8 @@ class TarIndex:
     truncated: bool = False
     sha256: str = ""  # of the compressed input, when asked to hash it
     compression: str = ""
+    #: every file ``keep`` asked for, kept or not (over a limit); None when not recorded
+    wanted: set[str] | None = None
 
     @property
     def kept_bytes(self) -> int:
@@ -397,6 +399,7 @@ def _entries(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLim
     entries = idx.entries
     kept = idx.kept
     notes = idx.notices
+    wanted = idx.wanted = set()
     kept_bytes = 0
     count = 0
     long_name = long_link = None
@@ -501,6 +504,7 @@ def _entries(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLim
                 kept_bytes -= len(kept.pop(path))
             entries[path] = TarEntry(FILE, size)
             if keep(path):
+                wanted.add(path)
                 if size > lim.max_member:
                     notes.append(Notice("member-too-large", path, f"{where}{size} bytes, over the limit of {lim.max_member}; not read"))
                 elif kept_bytes + size > lim.max_kept:
@@ -529,9 +533,11 @@ def _entries(s: _Stream, idx: TarIndex, keep: Callable[[str], bool], lim: TarLim
                 notes.append(Notice("hardlink", path, f"{where}hard link to {link!r}, which is not an earlier file of this layer; skipped", True))
             else:
                 entries[path] = src
-                if target in kept and keep(path):
-                    kept[path] = kept[target]
-                    kept_bytes += len(kept[target])
+                if keep(path):
+                    wanted.add(path)
+                    if target in kept:
+                        kept[path] = kept[target]
+                        kept_bytes += len(kept[target])
             _skip(s, padded)
         elif typ == b"S":
             entries[path] = TarEntry(OTHER, size)

@@ -41,6 +41,11 @@ class Tree:
     def paths(self) -> list[str]:
         return list(self._sizes)
 
+    def offered_paths(self, catalogers: tuple) -> list[str]:
+        """The paths a catalog pass offers to these catalogers' ``wants``: all of them here; a tree
+        that already asked them (an image's layer pass) narrows it to what they asked for."""
+        return self.paths
+
     def size(self, path: str) -> int:
         return self._sizes[path]
 

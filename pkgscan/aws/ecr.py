@@ -257,7 +257,7 @@ class EcrImages:
         for d, idx in zip(manifest.layers, layers):
             info.layers.append(LayerInfo(d.digest, d.media_type, idx.compressed_size, idx.uncompressed_size,
                                          len(idx.entries), len(idx.kept)))
-        return ImageTree(layers, info)
+        return ImageTree(layers, info, asked=self.keep.catalogers)
 
 
 # ---------------------------------------------------------------------- layer indexes in the code cache
@@ -281,7 +281,8 @@ def _cache_get(cache, digest: str) -> TarIndex | None:
                        whiteouts=list(d["whiteouts"]), opaque=list(d["opaque"]),
                        kept={k: zlib.decompress(base64.b64decode(v)) for k, v in d["kept"].items()},
                        notices=[Notice(*n) for n in d["notices"]], compressed_size=int(d["compressed_size"]),
-                       uncompressed_size=int(d["uncompressed_size"]), compression=d["compression"])
+                       uncompressed_size=int(d["uncompressed_size"]), compression=d["compression"],
+                       wanted=set(d["wanted"]) if isinstance(d.get("wanted"), list) else None)
         os.utime(p)
         return idx
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error):
@@ -300,7 +301,8 @@ def _cache_put(cache, digest: str, idx: TarIndex) -> None:
         "kept": {k: base64.b64encode(zlib.compress(v, 6)).decode() for k, v in idx.kept.items()},
         "notices": [[n.code, n.path, n.message, n.suspicious] for n in idx.notices],
         "compressed_size": idx.compressed_size, "uncompressed_size": idx.uncompressed_size,
-        "compression": idx.compression}}
+        "compression": idx.compression,
+        "wanted": sorted(idx.wanted) if idx.wanted is not None else None}}
     try:
         p = cache._path(digest.split(":", 1)[1], "layer-index")
         tmp = p.with_name(f".{p.name}.{os.getpid()}.{threading.get_ident()}.tmp")

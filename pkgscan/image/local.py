@@ -183,11 +183,12 @@ def open_docker_archive(path: str | os.PathLike[str], limits: Limits = DEFAULT_L
 
 
 def _build(sources: list[LayerSource], info: ImageInfo, limits: Limits) -> ImageTree:
-    layers = index_layers(sources, keep_predicate())
+    keep = keep_predicate()
+    layers = index_layers(sources, keep)
     for src, idx in zip(sources, layers):
         info.layers.append(LayerInfo(src.digest, src.media_type, idx.compressed_size, idx.uncompressed_size,
                                      len(idx.entries), len(idx.kept), idx.unreadable))
-    return ImageTree(layers, info, limits)
+    return ImageTree(layers, info, limits, asked=keep.catalogers)
 
 
 def open_image(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> ImageTree | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import BinaryIO, Callable, Iterable
 
 from ..archive.limits import DEFAULT_LIMITS, Limits
@@ -36,13 +37,16 @@ def recorded(path: str) -> bool:
     return path in ROOT_ANCESTORS or in_scope(path)
 
 
+_SPECIAL = frozenset(RPMDB_PATHS + RUNTIME_FILES)
+
+
 def in_scope(path: str, roots: tuple[str, ...] = ROOTS) -> bool:
-    if path in RPMDB_PATHS or path in RUNTIME_FILES:
-        return True
-    for r in roots:
-        if path.startswith(r) and (len(path) == len(r) or path[len(r)] == "/"):
-            return True
-    return False
+    return path.startswith(_under(roots)) or path in _SPECIAL or path in roots
+
+
+@lru_cache(maxsize=8)
+def _under(roots: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(r + "/" for r in roots)
 
 
 def keep_predicate(catalogers: Iterable | None = None, roots: tuple[str, ...] = ROOTS) -> Callable[[str], bool]:
@@ -51,31 +55,30 @@ def keep_predicate(catalogers: Iterable | None = None, roots: tuple[str, ...] = 
     if catalogers is None:
         from ..inventory import CATALOGERS as catalogers  # noqa: N811
     cats = tuple(catalogers)
-    names = [frozenset(getattr(c, "names", ())) for c in cats]
-    suffixes = [tuple(getattr(c, "suffixes", ())) for c in cats]
-    every = [bool(getattr(c, "any_path", False)) for c in cats]
-    all_names = frozenset().union(*names) if names else frozenset()
-    all_suffixes = tuple({s for ss in suffixes for s in ss})
-    any_every = any(every)
+    by_name: dict[str, list] = {}
+    for c in cats:
+        for n in getattr(c, "names", ()):
+            by_name.setdefault(n, []).append(c.wants)
+    with_suffix = [(tuple(c.suffixes), c.wants) for c in cats if getattr(c, "suffixes", ())]
+    all_suffixes = tuple({s for ss, _ in with_suffix for s in ss})
+    always = [c.wants for c in cats if getattr(c, "any_path", False)]
 
-    def keep(path: str) -> bool:
+    def keep(path: str) -> bool:  # (keep.catalogers: who was asked)
         if path in RUNTIME_FILES:  # which runtime the image brings (pkgscan.image.runtime)
             return True
         if not in_scope(path, roots):
             return False
         base = path[path.rfind("/") + 1:]
+        offer = by_name.get(base, [])
         low = base.lower()
-        if not (base in all_names or low.endswith(all_suffixes) or any_every):
-            return False
-        for i, c in enumerate(cats):
-            if (every[i] or base in names[i] or low.endswith(suffixes[i])):
-                try:
-                    if c.wants(path, base):
-                        return True
-                except Exception:  # a cataloger's filter never sinks the layer pass
-                    return True
-        return False
+        if low.endswith(all_suffixes):
+            offer = offer + [w for ss, w in with_suffix if low.endswith(ss)]
+        try:
+            return any(w(path, base) for w in offer) or any(w(path, base) for w in always)
+        except Exception:  # a cataloger's filter never sinks the layer pass
+            return True
 
+    keep.catalogers = cats
     return keep
 
 
@@ -149,7 +152,8 @@ class ImageTree(Tree):
     kind = "image"
 
     def __init__(self, layers: list[TarIndex], info: ImageInfo | None = None, limits: Limits = DEFAULT_LIMITS,
-                 roots: tuple[str, ...] = ROOTS):
+                 roots: tuple[str, ...] = ROOTS, asked: tuple = ()):
+        """``asked``: the catalogers the layer passes' ``keep`` asked (``keep_predicate(...).catalogers``)."""
         super().__init__(limits)
         self.info = info or ImageInfo()
         self.notices.extend(self.info.notices)
@@ -173,12 +177,24 @@ class ImageTree(Tree):
             self.notices.append(Notice("symlink", "", f"{links_elsewhere} symbolic links in the runtime's "
                                        "directories not followed"))
         self._sizes = dict(sorted(sizes.items()))
+        # what the layer passes' catalogers asked for (a path-only decision): a catalog pass by the
+        # same catalogers need not ask again about the other files
+        self._asked = asked
+        self._wanted: list[str] | None = None
+        if asked and all(layer.wanted is not None for layer in layers):
+            wanted = set().union(*(layer.wanted for layer in layers))
+            self._wanted = [p for p in self._sizes if p in wanted]
         self.unreadable = [layer.unreadable for layer in layers if layer.unreadable]
         found = infer(self._sizes, self._content.get)
         self.runtime = found[0] if found else ""
         if found:
             self.notices.append(Notice("image-runtime", found[1], f"{found[0]}: the runtime this image brings "
                                        "(inferred from its base image)"))
+
+    def offered_paths(self, catalogers: tuple) -> list[str]:
+        if self._wanted is not None and tuple(catalogers) == self._asked:
+            return self._wanted
+        return self.paths
 
     def _read(self, path: str, max_size: int) -> bytes:
         data = self._content.get(path)

@@ -47,7 +47,7 @@ def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> Catal
     with_suffix = [(i, ss) for i, ss in enumerate(suffixes) if ss]
     always = [i for i, e in enumerate(every) if e]
     wants = [c.wants for c in catalogers]
-    for path in tree.paths:
+    for path in tree.offered_paths(catalogers):
         base = path[path.rfind("/") + 1 :]
         low = base.lower()
         offer = always
