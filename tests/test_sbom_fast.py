@@ -303,3 +303,55 @@ def test_an_expression_beside_other_licences_is_written_not_refused():
         ref = library_json(inv, spec)
         assert_same(emit_json(inv, timestamp=TS, spec_version=spec), ref, f"mixed licences {spec}")
         assert '"name": "MIT OR ISC"' in ref and '"name": "MIT"' in ref
+
+
+def _finding_variants():
+    """Every field the vulnerability entry writes, in its ordinary and odd forms."""
+    from pkgscan.model import Component
+    from pkgscan.vulns.model import Finding, Severity, Suppression
+
+    comp = Component(ecosystem="npm", name="@scope/pkg", version="1.0.0", purl="pkg:npm/%40scope/pkg@1.0.0")
+    odd = Component(ecosystem="pypi", name="odd", version="", purl="pkg:pypi/odd")
+    severities = [Severity(), Severity("high", 8.6, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:N/A:N", "CVSS_V3"),
+                  Severity("medium", 5, "CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N", "CVSS_V3"),
+                  Severity("critical", 9.95, "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", "CVSS_V4"),
+                  Severity("low", 2.1, "AV:N/AC:H/Au:S/C:N/I:P/A:N", "CVSS_V2"),
+                  Severity("low", None, "CVSS:2.0/AV:N/AC:H/Au:S/C:N/I:P/A:N", "CVSS_V2"),
+                  Severity("HIGH", None, None, "GHSA database_specific"), Severity("bogus", 10, "weird\nvector", "x"),
+                  Severity("unknown", 0.0, None, "unknown")]
+    suppressions = [None, Suppression("vex", "not reachable", "vex.json", "vulnerable_code_not_in_execute_path", "2027-01-01"),
+                    Suppression("vex", "", "", "made-up"), Suppression("vex", "x", "", "requires_environment"),
+                    Suppression("unfixed", "no fix yet"), Suppression("ignore-file", "", ".pkgscan-ignore"),
+                    Suppression("", "\x1b[31mred\x1b[0m")]
+    ids = [("GHSA-aaaa-bbbb-cccc", ("GHSA-aaaa-bbbb-cccc", "CVE-2021-1", "PYSEC-1", "CVE-2021-1")),
+           ("PYSEC-2019-217", ("PYSEC-2019-217",)), ("MAL-2024-1 x/y", ("MAL-2024-1 x/y", "OSV 2\u202e", ""))]
+    refs = [(), ("https://b.example/x", "https://a.example/y", "https://a.example/y", "javascript:alert(1)",
+                 "https://e.example/[v]?q=a b", "https://e.example/p%zz", "https://e.example/#a#b")]
+    out = []
+    n = 0
+    for sev in severities:
+        for sup in suppressions:
+            vid, all_ids = ids[n % len(ids)]
+            out.append(Finding(component=comp if n % 2 else odd, id=vid, ids=all_ids, advisories=(vid, vid, "GHSA-z"),
+                               summary=["", "Sandbox escape\nvia \x07str.format", "  "][n % 3], severity=sev,
+                               fixed=(("1.0.1", "2.0.0") if n % 3 else ()), recommended=("1.0.1" if n % 4 == 1 else None),
+                               malicious=n % 5 == 0, references=refs[n % 2], suppressed=sup,
+                               labels=(("shadowed", "", "shadowed") if n % 2 else ())))
+            n += 1
+    return out
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_vulnerability_entries_written_directly_as_the_library_writes_them(spec):
+    from pkgscan.report.cyclonedx_fast import Raw, _library_vulnerability, _text
+    from pkgscan.report.cyclonedx_fast_vulns import vulnerability_dict
+
+    variants = _finding_variants()
+    for f in variants:
+        # hostile reference URLs (a bad percent-escape, two '#') are not links: the library would
+        # refuse them (InvalidUriException) and stop the whole SBOM
+        want = _library_vulnerability(f, spec)
+        got = vulnerability_dict(f, spec)
+        assert got is not None, f.id
+        assert (got[0], Raw(_text(got[1], "\n    "))) == want, f.id
+    assert len(variants) == 63

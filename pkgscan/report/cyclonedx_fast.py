@@ -354,7 +354,8 @@ _VULNS: dict = {}
 
 
 def _vulnerability(f, spec: str) -> tuple[tuple, Raw]:
-    """The library's own rendering of one finding's vulnerability entry, cached per distinct finding."""
+    """One finding's vulnerability entry (written directly, as the library writes it; the library's
+    own rendering for what the direct one does not take), cached per distinct finding."""
     ik = (id(f), spec)
     same = _VULNS_BY_ID.get(ik)
     if same is not None and same[0] is f:
@@ -370,14 +371,13 @@ def _vulnerability(f, spec: str) -> tuple[tuple, Raw]:
             _VULNS_BY_ID.clear()
         _VULNS_BY_ID[ik] = (f, hit)
         return hit
-    from cyclonedx.schema.schema import SCHEMA_VERSIONS
+    from .cyclonedx_fast_vulns import vulnerability_dict
 
-    from .cyclonedx import SPEC_VERSIONS
-    from .cyclonedx_vulns import vulnerability
-
-    v = vulnerability(f)
-    d = json.loads(v.as_json(view_=SCHEMA_VERSIONS[SPEC_VERSIONS[spec]]))  # type: ignore[attr-defined]
-    res = ((v.id, str(v.bom_ref.value)), Raw(_text(d, "\n    ")))
+    direct = vulnerability_dict(f, spec)
+    if direct is not None:
+        res = (direct[0], Raw(_text(direct[1], "\n    ")))
+    else:
+        res = _library_vulnerability(f, spec)
     if ck is not None:
         if len(_VULNS) >= 50_000:
             _VULNS.clear()
@@ -386,6 +386,18 @@ def _vulnerability(f, spec: str) -> tuple[tuple, Raw]:
 
 
 _VULNS_BY_ID: dict = {}
+
+
+def _library_vulnerability(f, spec: str) -> tuple[tuple, Raw]:
+    """The entry rendered by cyclonedx-python-lib (what the direct rendering is tested against)."""
+    from cyclonedx.schema.schema import SCHEMA_VERSIONS
+
+    from .cyclonedx import SPEC_VERSIONS
+    from .cyclonedx_vulns import vulnerability
+
+    v = vulnerability(f)
+    d = json.loads(v.as_json(view_=SCHEMA_VERSIONS[SPEC_VERSIONS[spec]]))  # type: ignore[attr-defined]
+    return (v.id, str(v.bom_ref.value)), Raw(_text(d, "\n    "))
 
 
 @lru_cache(maxsize=16)

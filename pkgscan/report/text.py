@@ -59,8 +59,11 @@ def single_line(s: object) -> str:
     return neutralize(s, multiline=False)
 
 
-# RFC 3986 characters only (no quote, apostrophe, angle bracket, backslash, space or non-ASCII).
-_SAFE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+", re.IGNORECASE)
+# RFC 3986 characters only (no quote, apostrophe, angle bracket, backslash, space or non-ASCII),
+# every '%' starting a percent-escape, and at most one '#' (what a URI is; CycloneDX's library
+# refuses anything else, so a hostile reference would otherwise stop the SBOM).
+_SAFE_URL = re.compile(r"https?://(?:[A-Za-z0-9\-._~:/?\[\]@!$&()*+,;=]|%[0-9A-F]{2})*"
+                       r"(?:#(?:[A-Za-z0-9\-._~:/?\[\]@!$&()*+,;=]|%[0-9A-F]{2})*)?", re.IGNORECASE)
 
 
 def is_safe_url(url: object) -> bool:
