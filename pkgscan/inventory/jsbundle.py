@@ -7,7 +7,8 @@ left behind.  Each technique below is evidence with a confidence (CycloneDX ``ev
   webpack's development-mode module keys (``"./node_modules/lodash/lodash.js":``): the package's
   name, and the byte range of each module (which is what the coverage figures count);
 * source maps beside the bundle or inline (``sources`` under ``node_modules/<pkg>/``; the
-  ``sourcesContent`` of each is searched for its version);
+  ``sourcesContent`` of each is searched for its version, and compared with the files of every
+  release of the package, :mod:`pkgscan.inventory.jsreleases`);
 * esbuild's legal-comments block (``lodash/lodash.js:`` followed by the kept comment) and webpack's
   ``*.LICENSE.txt`` extraction file;
 * package.json objects the bundler inlined (``{name:"axios",version:"0.21.0",...}``);
@@ -35,6 +36,7 @@ from ..ecosystems import valid_npm_name
 from ..errors import EntryError
 from ..model import NPM, Evidence, Notice
 from .base import CatalogResult, Installed, decode_text, dirname, scrub
+from .jsreleases import SHOWN_CANDIDATES, ReleaseMatch
 
 #: smaller files are not read (nothing bundled fits), unless a source map sits beside them
 MIN_BUNDLE = 2048
@@ -56,6 +58,7 @@ MAX_ANCHORS = 64
 
 CONF_PATH = 0.9  # the bundler wrote the module path: the package is in the bundle
 CONF_MAP = 0.9
+CONF_HASH = 0.95  # a module's original text is byte for byte that of one published release
 CONF_LEGAL = 0.85
 CONF_PKG_JSON = 0.8  # an inlined package.json object (another package's could be inlined too)
 CONF_SIGNATURE = 0.7
@@ -64,7 +67,7 @@ CONF_FINGERPRINT = 0.5  # string literals only that package has (in the fingerpr
 _LITERAL = re.compile(r"\"((?:[^\"\\\n]|\\.){0,2000})\"|'((?:[^'\\\n]|\\.){0,2000})'|`((?:[^`\\]|\\.){0,2000})`")
 _LITERAL_B = re.compile(_LITERAL.pattern.encode())
 
-_NM = re.compile(r"(?:^|/)node_modules/((?:@[^/\s\"']+/)?[^/\s\"']+)/")
+_NM = re.compile(r"(?<![^/])node_modules/((?:@[^/\s\"']+/)?[^/\s\"']+)/")  # at the start or after a '/' 
 _ESBUILD_COMMENT = re.compile(rb"^// ([^\n]{1,400})\n", re.M)
 _WEBPACK_KEY = re.compile(rb'^/\*\*\*/ "(\./[^"\n]{1,400})":', re.M)
 _URL_CHARS = re.compile(r"[^\s'\"*]*")
@@ -89,6 +92,7 @@ class _Pkg:
     versions: dict[str, list[Evidence]] = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
     content: list[str] = field(default_factory=list)  # its own source text (modules or sourcesContent)
+    candidates: tuple[str, ...] = ()  # releases its modules are identical in, when several
 
     def add_version(self, version: str, ev: Evidence) -> None:
         self.versions.setdefault(version, []).append(ev)
@@ -593,6 +597,7 @@ class JavaScriptBundleCataloger:
             tree.notices.append(Notice("source-map-limit", map_where, f"{len(srcs)} sources: the first {MAX_SOURCES} read"))
             srcs = srcs[:MAX_SOURCES]
         third = own = 0
+        releases = ReleaseMatch()
         for idx, src in enumerate(srcs):
             if not isinstance(src, str):
                 continue
@@ -610,10 +615,20 @@ class JavaScriptBundleCataloger:
                 p.evidence.append(Evidence("source-code-analysis", CONF_MAP, map_where, f"source map source: {scrub(hit[1])}/"))
                 p.dirs.add(hit[1])
             p.bytes += n
+            if content is not None:
+                releases.add(hit[0], src[len(hit[1]) + 1:], content)
             if content is not None and sum(len(c) for c in p.content) < MAX_CONTENT_PER_PACKAGE:
                 p.content.append(content)
                 if src.endswith("/package.json"):
                     self._pkg_json_version(p, content, map_where, "package.json in the source map's sourcesContent", CONF_MAP)
+        for name, p in pkgs.items():
+            version, candidates, n = releases.verdict(name)
+            if version:
+                p.add_version(version, Evidence("hash-comparison", CONF_HASH, map_where,
+                                                f"sourcesContent of {n} module(s) identical to {scrub(name)}@{scrub(version)} "
+                                                "as published on the npm registry"))
+            elif candidates:
+                p.candidates = candidates
         return third, own
 
     # -------------------------------------------------------------------------------- emit
@@ -622,7 +637,12 @@ class JavaScriptBundleCataloger:
             p = pkgs[name]
             version, ev = self._choose(p)
             props = [("pkgscan:bundled-in", where)]
-            if not version:
+            if not version and p.candidates:
+                shown = ", ".join(scrub(v) for v in p.candidates[:SHOWN_CANDIDATES])
+                more = f" and {len(p.candidates) - SHOWN_CANDIDATES} more" if len(p.candidates) > SHOWN_CANDIDATES else ""
+                props.append(("pkgscan:version-unknown", "the bundled modules are identical in several releases"))
+                props.append(("pkgscan:version-candidates", shown + more))
+            elif not version:
                 props.append(("pkgscan:version-unknown", "no version string found in the bundled code"))
             result.installed.append(Installed(
                 ecosystem=NPM, name=scrub(name), version=scrub(version), location=where, root=dirname(path),

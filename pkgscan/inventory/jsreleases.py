@@ -1,0 +1,68 @@
+"""Which npm release a bundled module's original text comes from: content hashes of real releases.
+
+A source map's ``sourcesContent`` is each module's original text, byte for byte.  The data file
+``pkgscan/data/js-release-hashes.json.gz`` (``tools/make_js_release_hashes.py``: every JavaScript
+file of every release of a set of packages, read from the npm registry's tarballs) maps
+(package, file, content hash) to the releases that shipped it.  The releases every hashed file of a
+package agrees on are its version: one release is reported (technique ``hash-comparison``); several
+(files identical across releases) leave the version unknown, with the candidates said; a file whose
+content no release has (patched, or a release outside the data) means the hashes say nothing.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+
+HASH_HEX = 12
+#: candidates listed when the files are identical in several releases
+SHOWN_CANDIDATES = 12
+
+
+@lru_cache(maxsize=1)
+def release_hashes() -> dict[str, dict]:
+    """npm package -> {"versions": [...], "files": {path: {hash: [version index, ...]}}}."""
+    try:
+        raw = resources.files("pkgscan.data").joinpath("js-release-hashes.json.gz").read_bytes()
+        return json.loads(gzip.decompress(raw)).get("packages", {})
+    except (OSError, ValueError, EOFError):
+        return {}
+
+
+class ReleaseMatch:
+    """The releases the modules seen so far agree on, per package."""
+
+    def __init__(self) -> None:
+        self._cands: dict[str, set[int]] = {}
+        self._files: dict[str, int] = {}
+        self._mismatch: set[str] = set()
+
+    def add(self, package: str, path_in_package: str, content: str) -> None:
+        table = release_hashes().get(package)
+        if table is None or package in self._mismatch:
+            return
+        by_hash = table["files"].get(path_in_package)
+        if by_hash is None:  # a file no release ships as JavaScript (or one not hashed): no say
+            return
+        h = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_HEX]
+        idx = by_hash.get(h)
+        if idx is None:  # changed after release (patched, rebuilt) or a release outside the data
+            self._mismatch.add(package)
+            self._cands.pop(package, None)
+            return
+        prev = self._cands.get(package)
+        self._cands[package] = set(idx) if prev is None else prev & set(idx)
+        self._files[package] = self._files.get(package, 0) + 1
+
+    def verdict(self, package: str) -> tuple[str, tuple[str, ...], int]:
+        """(the one release, or "", the candidate releases when several, files compared)."""
+        cands = self._cands.get(package)
+        if not cands:
+            return "", (), 0
+        versions = release_hashes()[package]["versions"]
+        names = tuple(versions[i] for i in sorted(cands))
+        if len(names) == 1:
+            return names[0], (), self._files[package]
+        return "", names, self._files[package]
