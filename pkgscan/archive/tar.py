@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from zlib import adler32
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable
 
@@ -291,7 +290,7 @@ class _Drain:
 def _byte_sum(block: bytes) -> int:
     """The sum of a 512-byte block's bytes, in C: Adler-32's first half is 1 + the sum of the bytes
     modulo 65521, and 256 bytes sum to at most 65280, so each half's sum comes out exact."""
-    return (adler32(block[:256]) & 0xFFFF) + (adler32(block[256:]) & 0xFFFF) - 2
+    return (zlib.adler32(block[:256]) & 0xFFFF) + (zlib.adler32(block[256:]) & 0xFFFF) - 2
 
 
 def _signed_sum(hdr: bytes) -> int:

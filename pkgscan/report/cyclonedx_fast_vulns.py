@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from .text import aliases, is_safe_url, neutralize, osv_url, rating, single_line
 
-__all__ = ["vulnerability_dict"]
+__all__ = ["analysis_detail", "recommendation", "vulnerability_dict"]
 
 _INVALID_URI = re.compile(r"%(?![0-9A-F]{2})|#.*#", re.IGNORECASE | re.MULTILINE)  # = XsUri's
 _URI_REPLACEMENTS = ((" ", "%20"), ('"', "%22"), ("'", "%27"), ("[", "%5B"), ("]", "%5D"), ("<", "%3C"),
@@ -90,15 +90,21 @@ def _rating(f, spec: str) -> dict:
     return r
 
 
-def _analysis(f) -> dict | None:
-    s = f.suppressed
-    if s is None:
-        return None
+def analysis_detail(s) -> str:
+    """The analysis detail of a suppression (shared with the library's rendering)."""
     detail = neutralize(s.reason)
     if s.source:
         detail += f" (source: {single_line(s.source)})"
     if s.expires:
         detail += f" (expires: {single_line(s.expires)})"
+    return detail
+
+
+def _analysis(f) -> dict | None:
+    s = f.suppressed
+    if s is None:
+        return None
+    detail = analysis_detail(s)
     a: dict = {}
     if detail:
         a["detail"] = detail
@@ -112,7 +118,8 @@ def _analysis(f) -> dict | None:
     return a
 
 
-def _recommendation(f) -> str | None:
+def recommendation(f) -> str | None:
+    """What to do about a finding (shared with the library's rendering)."""
     if f.malicious:
         return _MALICIOUS
     if f.recommended:
@@ -161,9 +168,9 @@ def _entry(f, spec: str) -> tuple[tuple[str, str], dict]:
         d["properties"] = [{"name": n, "value": v} for n, v in sorted(props)]
     if has_rating:
         d["ratings"] = [_rating(f, spec)]
-    recommendation = _recommendation(f)
-    if recommendation is not None:
-        d["recommendation"] = recommendation
+    advice = recommendation(f)
+    if advice is not None:
+        d["recommendation"] = advice
     if refs:
         d["references"] = [{"id": i, "source": {"name": n, "url": u}} for i, (n, u) in sorted(refs)]
     d["source"] = {"name": "OSV", "url": _uri(osv_url(f.id))}

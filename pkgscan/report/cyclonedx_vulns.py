@@ -35,6 +35,7 @@ from cyclonedx.model.vulnerability import (
 )
 
 from ..vulns.model import Finding, ScanResult
+from .cyclonedx_fast_vulns import analysis_detail, recommendation
 from .text import aliases, is_safe_url, neutralize, osv_url, rating, single_line
 
 __all__ = ["add_vulnerabilities", "vulnerability"]
@@ -105,25 +106,11 @@ def _has_rating(f: Finding) -> bool:
     return f.malicious or rating(f) != "unknown" or f.severity.score is not None or bool(f.severity.vector)
 
 
-def _recommendation(f: Finding) -> str | None:
-    if f.malicious:
-        return "Remove this package: it is a known malicious package. Treat the environment it ran in as compromised."
-    if f.recommended:
-        return f"Upgrade to {single_line(f.recommended)}"
-    if f.fixed:
-        return "Upgrade to a fixed version: " + ", ".join(single_line(v) for v in f.fixed)
-    return None
-
-
 def _analysis(f: Finding) -> VulnerabilityAnalysis | None:
     s = f.suppressed
     if s is None:
         return None
-    detail = neutralize(s.reason)
-    if s.source:
-        detail += f" (source: {single_line(s.source)})"
-    if s.expires:
-        detail += f" (expires: {single_line(s.expires)})"
+    detail = analysis_detail(s)
     if s.kind == "vex":
         return VulnerabilityAnalysis(
             state=ImpactAnalysisState.NOT_AFFECTED,
@@ -154,7 +141,7 @@ def vulnerability(f: Finding) -> Vulnerability:
         references=[VulnerabilityReference(id=single_line(a), source=_source_for(a)) for a in aliases(f)],
         ratings=[_rating(f)] if _has_rating(f) else [],
         description=neutralize(f.summary) or None,
-        recommendation=_recommendation(f),
+        recommendation=recommendation(f),
         advisories=[VulnerabilityAdvisory(url=XsUri(u)) for u in dict.fromkeys(f.references) if is_safe_url(u)],
         analysis=_analysis(f),
         affects=[
