@@ -218,7 +218,7 @@ fi
 VOLUMES=(-v "$REPO/sample_packages:/work:ro" -v "$DATA:/data")
 
 run probe 0 "${RUN[@]}" --network none "${VOLUMES[@]}" -v "$RES:/out" --entrypoint python3 "$IMAGE" -c '
-import json, os, ssl, sys
+import importlib.util, json, os, ssl, sys
 import certifi, requests.utils
 def writable(path):
     try:
@@ -235,6 +235,8 @@ print(json.dumps({
     "ca_bundle": requests.utils.DEFAULT_CA_BUNDLE_PATH, "ca_certificates": ctx.cert_store_stats()["x509_ca"],
     "system_ca_bundle": os.path.exists("/etc/ssl/certs/ca-certificates.crt"),
     "python": sys.version.split()[0],
+    # the optional decoders the image installs: zstd layers, and gzip layers through zlib-ng
+    "decoders": {m: importlib.util.find_spec(m) is not None for m in ("zstandard", "zlib_ng")},
 }, sort_keys=True))'
 "$PYTHON" - "$OUT/probe.stdout" <<'PY' || die "probe: $(cat "$OUT/probe.stdout")"
 import json, sys
@@ -245,6 +247,7 @@ w = p["writable"]
 assert all(w[d] == "Read-only file system" for d in ("/", "/home/pkgscan", "/tmp", "/usr/local/bin", "/work")), w
 assert w["/data"] is True and w["/out"] is True, w
 assert p["ca_bundle"].endswith("certifi/cacert.pem") and p["ca_certificates"] > 100, p
+assert p["decoders"] == {"zstandard": True, "zlib_ng": True}, p
 PY
 record probe "$(cat "$OUT/probe.stdout")"
 

@@ -109,6 +109,7 @@ def test_read_only_root_non_root_user_and_ca_bundle(smoke):
     # requests and botocore verify TLS with certifi's bundle, which is in the image and readable
     assert p["ca_bundle"].endswith("/certifi/cacert.pem") and p["ca_certificates"] > 100
     assert p["system_ca_bundle"]
+    assert p["decoders"] == {"zstandard": True, "zlib_ng": True}  # pkgscan[zstd,fast]
     # TLS from the container (where the host reaches PyPI): a CA bundle mounted and named by
     # REQUESTS_CA_BUNDLE is used; certifi's own bundle works unless a proxy re-signs the traffic
     if r["tls"] != "skipped":
