@@ -5,7 +5,9 @@ left behind.  Each technique below is evidence with a confidence (CycloneDX ``ev
 
 * esbuild's module path comments in non-minified output (``// node_modules/lodash/lodash.js``) and
   webpack's development-mode module keys (``"./node_modules/lodash/lodash.js":``): the package's
-  name, and the byte range of each module (which is what the coverage figures count);
+  name, and the byte range of each module (which is what the coverage figures count); the string
+  literals of each reprinted module narrow the package to the releases holding them all
+  (:class:`pkgscan.inventory.jsreleases.LiteralMatch`);
 * source maps beside the bundle or inline (``sources`` under ``node_modules/<pkg>/``; the
   ``sourcesContent`` of each is searched for its version, and compared with the files of every
   release of the package, :mod:`pkgscan.inventory.jsreleases`);

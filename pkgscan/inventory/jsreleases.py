@@ -7,6 +7,11 @@ file of every release of a set of packages, read from the npm registry's tarball
 package agrees on are its version: one release is reported (technique ``hash-comparison``); several
 (files identical across releases) leave the version unknown, with the candidates said; a file whose
 content no release has (patched, or a release outside the data) means the hashes say nothing.
+
+esbuild reprints each module when it does not minify, so no hash holds there; ``LiteralMatch`` uses
+``pkgscan/data/js-release-literals.json.gz`` (``tools/make_js_release_literals.py``): per file, the
+plain string literals that differ between releases, each with the releases holding it.  The literals
+found in a package's modules narrow it to the releases holding all of them.
 """
 from __future__ import annotations
 
