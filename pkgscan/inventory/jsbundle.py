@@ -5,7 +5,9 @@ left behind.  Each technique below is evidence with a confidence (CycloneDX ``ev
 
 * esbuild's module path comments in non-minified output (``// node_modules/lodash/lodash.js``) and
   webpack's development-mode module keys (``"./node_modules/lodash/lodash.js":``): the package's
-  name, and the byte range of each module (which is what the coverage figures count);
+  name, and the byte range of each module (which is what the coverage figures count); the string
+  literals of each reprinted module narrow the package to the releases holding them all
+  (:class:`pkgscan.inventory.jsreleases.LiteralMatch`);
 * source maps beside the bundle or inline (``sources`` under ``node_modules/<pkg>/``; the
   ``sourcesContent`` of each is searched for its version, and compared with the files of every
   release of the package, :mod:`pkgscan.inventory.jsreleases`);
@@ -36,7 +38,7 @@ from ..ecosystems import valid_npm_name
 from ..errors import EntryError
 from ..model import NPM, Evidence, Notice
 from .base import CatalogResult, Installed, decode_text, dirname, scrub
-from .jsreleases import SHOWN_CANDIDATES, ReleaseMatch
+from .jsreleases import SHOWN_CANDIDATES, LiteralMatch, ReleaseMatch
 
 #: smaller files are not read (nothing bundled fits), unless a source map sits beside them
 MIN_BUNDLE = 2048
@@ -62,6 +64,7 @@ CONF_HASH = 0.95  # a module's original text is byte for byte that of one publis
 CONF_LEGAL = 0.85
 CONF_PKG_JSON = 0.8  # an inlined package.json object (another package's could be inlined too)
 CONF_SIGNATURE = 0.7
+CONF_LITERALS = 0.65  # the string literals of reprinted modules fit one release only
 CONF_BANNER = 0.6
 CONF_FINGERPRINT = 0.5  # string literals only that package has (in the fingerprinted set)
 _LITERAL = re.compile(r"\"((?:[^\"\\\n]|\\.){0,2000})\"|'((?:[^'\\\n]|\\.){0,2000})'|`((?:[^`\\]|\\.){0,2000})`")
@@ -385,6 +388,7 @@ class JavaScriptBundleCataloger:
                   for m in _line_marks(data, b'/***/ "./', _WEBPACK_KEY)]
         marks.sort()
         text = decode_text(data)
+        literals = LiteralMatch()
         if marks:
             first_party += marks[0][0]  # the bundler's runtime helpers before the first module
             ends = [s for s, _, _ in marks[1:]] + [len(data)]
@@ -400,8 +404,12 @@ class JavaScriptBundleCataloger:
                 p.bytes += end - start
                 region = data[start:end].decode("utf-8", "replace")
                 p.content.append(region)
+                literals.add(hit[0], mod[len(hit[1]) + 1:] if mod.startswith(hit[1] + "/") else "", region)
                 if mod.endswith("/package.json"):
                     self._pkg_json_version(p, region, where, "package.json inlined by the bundler", CONF_PATH)
+
+        for name, p in pkgs.items():
+            self._literal_verdict(p, literals, where)
 
         # 2. a source map beside the bundle or inline
         map_bytes = self._source_map(tree, path, text, have, pkgs, where)
@@ -475,6 +483,16 @@ class JavaScriptBundleCataloger:
             result_attr = getattr(result, "attributed", None)
             if result_attr is not None:
                 result_attr[tree.prefix + path] = (min(attributed, size), min(first_party, size), size)
+
+    @staticmethod
+    def _literal_verdict(p: _Pkg, literals: LiteralMatch, where: str) -> None:
+        version, candidates, n = literals.verdict(p.name)
+        if version:
+            p.add_version(version, Evidence("source-code-analysis", CONF_LITERALS, where,
+                                            f"string literals of {n} reprinted module(s) found only in "
+                                            f"{scrub(p.name)}@{scrub(version)} among its npm releases"))
+        elif candidates and not p.candidates:
+            p.candidates = candidates
 
     @staticmethod
     def _module_like(comment: bytes) -> bool:

@@ -7,12 +7,18 @@ file of every release of a set of packages, read from the npm registry's tarball
 package agrees on are its version: one release is reported (technique ``hash-comparison``); several
 (files identical across releases) leave the version unknown, with the candidates said; a file whose
 content no release has (patched, or a release outside the data) means the hashes say nothing.
+
+esbuild reprints each module when it does not minify, so no hash holds there; ``LiteralMatch`` uses
+``pkgscan/data/js-release-literals.json.gz`` (``tools/make_js_release_literals.py``): per file, the
+plain string literals that differ between releases, each with the releases holding it.  The literals
+found in a package's modules narrow it to the releases holding all of them.
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -63,6 +69,63 @@ class ReleaseMatch:
             return "", (), 0
         versions = release_hashes()[package]["versions"]
         names = tuple(versions[i] for i in sorted(cands))
+        if len(names) == 1:
+            return names[0], (), self._files[package]
+        return "", names, self._files[package]
+
+
+# ------------------------------------------------------------------ string literals (reprinted code)
+#: the expression tools/make_js_release_literals.py ran over every release's files
+LITERAL = re.compile(r"\"([^\"'`\\\n$]{3,120})\"|'([^\"'`\\\n$]{3,120})'|`([^\"'`\\\n$]{3,120})`")
+MAX_REGION = 1 << 20  # characters of one module's bundled text looked at
+MAX_REGIONS = 5000  # modules looked at per bundle
+
+
+@lru_cache(maxsize=1)
+def release_literals() -> dict[str, dict]:
+    """npm package -> {file: {"has": hex bitset, "lits": [[literal, hex bitset], ...]}} (lazily, once)."""
+    try:
+        raw = resources.files("pkgscan.data").joinpath("js-release-literals.json.gz").read_bytes()
+        return json.loads(gzip.decompress(raw)).get("packages", {})
+    except (OSError, ValueError, EOFError):
+        return {}
+
+
+class LiteralMatch:
+    """The releases consistent with the string literals of a package's reprinted modules.
+
+    A literal in the module narrows to the releases that hold it.  An absent literal is not used:
+    esbuild drops comments and tree-shakes ES modules, and on the samples absences excluded the
+    built release (lodash.isboolean), so only presences count.
+    """
+
+    def __init__(self) -> None:
+        self._present: dict[str, int] = {}
+        self._files: dict[str, int] = {}
+        self._regions = 0
+
+    def add(self, package: str, path_in_package: str, region: str) -> None:
+        if self._regions >= MAX_REGIONS:
+            return
+        entry = release_literals().get(package, {}).get(path_in_package)
+        if entry is None:
+            return
+        self._regions += 1
+        found = {a or b or c for a, b, c in LITERAL.findall(region[:MAX_REGION])}
+        cands = self._present.get(package, -1) & int(entry["has"], 16)
+        for lit, bits in entry["lits"]:
+            if lit in found:
+                cands &= int(bits, 16)
+        self._present[package] = cands
+        self._files[package] = self._files.get(package, 0) + 1
+
+    def verdict(self, package: str) -> tuple[str, tuple[str, ...], int]:
+        """(the one release, or "", the candidate releases when several, modules compared)."""
+        cands = self._present.get(package, 0)
+        if cands <= 0:
+            return "", (), 0
+        versions = release_hashes().get(package, {}).get("versions", [])
+        names = tuple(v for i, v in enumerate(versions) if cands >> i & 1)
         if len(names) == 1:
             return names[0], (), self._files[package]
         return "", names, self._files[package]
