@@ -27,14 +27,19 @@ HASH_HEX = 12
 SHOWN_CANDIDATES = 12
 
 
-@lru_cache(maxsize=1)
-def release_hashes() -> dict[str, dict]:
-    """npm package -> {"versions": [...], "files": {path: {hash: [version index, ...]}}}."""
+def _packages(data_file: str) -> dict[str, dict]:
+    """The ``packages`` of a gzipped JSON data file of pkgscan.data ({} when it cannot be read)."""
     try:
-        raw = resources.files("pkgscan.data").joinpath("js-release-hashes.json.gz").read_bytes()
+        raw = resources.files("pkgscan.data").joinpath(data_file).read_bytes()
         return json.loads(gzip.decompress(raw)).get("packages", {})
     except (OSError, ValueError, EOFError):
         return {}
+
+
+@lru_cache(maxsize=1)
+def release_hashes() -> dict[str, dict]:
+    """npm package -> {"versions": [...], "files": {path: {hash: [version index, ...]}}}."""
+    return _packages("js-release-hashes.json.gz")
 
 
 class ReleaseMatch:
@@ -84,11 +89,7 @@ MAX_REGIONS = 5000  # modules looked at per bundle
 @lru_cache(maxsize=1)
 def release_literals() -> dict[str, dict]:
     """npm package -> {file: {"has": hex bitset, "lits": [[literal, hex bitset], ...]}} (lazily, once)."""
-    try:
-        raw = resources.files("pkgscan.data").joinpath("js-release-literals.json.gz").read_bytes()
-        return json.loads(gzip.decompress(raw)).get("packages", {})
-    except (OSError, ValueError, EOFError):
-        return {}
+    return _packages("js-release-literals.json.gz")
 
 
 class LiteralMatch:
