@@ -43,3 +43,13 @@ def test_account_id_is_twelve_digits_or_none():
     assert parse("arn:aws:lambda:us-east-1:123:function:f").account_id is None
     assert parse("arn:aws:s3:::bucket").account_id is None
     assert NO_ARN.account == NO_ARN.region == NO_ARN.name == ""
+
+
+@pytest.mark.parametrize("region,partition", [
+    ("us-east-1", "aws"), ("eu-west-1", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"),
+])
+def test_org_role_arns_use_the_regions_partition(region, partition):
+    """--org assumes arn:<partition>:iam::<account>:role/<name>: the partition of the region, not "aws"."""
+    from pkgscan.aws.session import AwsContext, AwsOptions
+
+    assert AwsContext(AwsOptions(region=region)).partition == partition

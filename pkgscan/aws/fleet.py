@@ -156,8 +156,7 @@ def plan(hub: AwsContext, *, org: bool, role_name: str | None, external_id: str 
         account = acct["account"]
         try:
             if org:
-                partition = "aws"
-                ctx = hub.for_role(f"arn:{partition}:iam::{account}:role/{role_name}", external_id)
+                ctx = hub.for_role(f"arn:{hub.partition}:iam::{account}:role/{role_name}", external_id)
             else:
                 ctx = hub
             regs = regions if regions else sorted(

@@ -136,3 +136,12 @@ class AwsContext:
 
     def account_id(self) -> str:
         return self.client("sts").get_caller_identity()["Account"]
+
+    @property
+    def partition(self) -> str:
+        """The ARN partition of the default region (``aws``, ``aws-cn``, ``aws-us-gov``, ...), from
+        botocore's endpoint data: no call."""
+        try:
+            return self.session.get_partition_for_region(self.default_region) or "aws"
+        except Exception:  # noqa: BLE001 - a region botocore does not know: the commercial partition
+            return "aws"
