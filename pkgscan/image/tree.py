@@ -54,27 +54,19 @@ def keep_predicate(catalogers: Iterable | None = None, roots: tuple[str, ...] = 
     wants it -- decided from the path alone, as ``pkgscan.inventory.catalog`` decides."""
     if catalogers is None:
         from ..inventory import CATALOGERS as catalogers  # noqa: N811
-    cats = tuple(catalogers)
-    by_name: dict[str, list] = {}
-    for c in cats:
-        for n in getattr(c, "names", ()):
-            by_name.setdefault(n, []).append(c.wants)
-    with_suffix = [(tuple(c.suffixes), c.wants) for c in cats if getattr(c, "suffixes", ())]
-    all_suffixes = tuple({s for ss, _ in with_suffix for s in ss})
-    always = [c.wants for c in cats if getattr(c, "any_path", False)]
+    from ..inventory.base import Offers
+
+    offers = Offers(catalogers)
+    cats, wants = offers.catalogers, offers.wants
 
     def keep(path: str) -> bool:  # (keep.catalogers: who was asked)
         if path in RUNTIME_FILES:  # which runtime the image brings (pkgscan.image.runtime)
             return True
         if not in_scope(path, roots):
             return False
-        base = path[path.rfind("/") + 1:]
-        offer = by_name.get(base, [])
-        low = base.lower()
-        if low.endswith(all_suffixes):
-            offer = offer + [w for ss, w in with_suffix if low.endswith(ss)]
+        base, offer = offers(path)
         try:
-            return any(w(path, base) for w in offer) or any(w(path, base) for w in always)
+            return any(wants[i](path, base) for i in offer)
         except Exception:  # a cataloger's filter never sinks the layer pass
             return True
 

@@ -1,10 +1,8 @@
 """Inventory: one cataloger per artifact kind, all fed by a single pass over the file list."""
 from __future__ import annotations
 
-from collections import defaultdict
-
 from ..archive import Tree
-from .base import CatalogResult, Cataloger
+from .base import CatalogResult, Cataloger, Offers
 from .dotnet import DotnetDepsCataloger
 from .golang import GoBinaryCataloger
 from .java import JavaArchiveCataloger
@@ -34,25 +32,10 @@ def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> Catal
     declares ``any_path = True`` and is offered every path.
     """
     wanted: list[list[str]] = [[] for _ in catalogers]
-    names = [frozenset(getattr(c, "names", ())) for c in catalogers]
-    suffixes = [tuple(getattr(c, "suffixes", ())) for c in catalogers]
-    every = [bool(getattr(c, "any_path", False)) for c in catalogers]
-    # who is offered a path: those that take every path, those naming its base name, those with one
-    # of its endings (a few lookups per path rather than one test per cataloger)
-    by_name: dict[str, list[int]] = defaultdict(list)
-    for i, ns in enumerate(names):
-        for n in ns:
-            by_name[n].append(i)
-    all_suffixes = tuple({s for ss in suffixes for s in ss})
-    with_suffix = [(i, ss) for i, ss in enumerate(suffixes) if ss]
-    always = [i for i, e in enumerate(every) if e]
-    wants = [c.wants for c in catalogers]
+    offers = Offers(catalogers)
+    wants = offers.wants
     for path in tree.offered_paths(catalogers):
-        base = path[path.rfind("/") + 1 :]
-        low = base.lower()
-        offer = always
-        if base in by_name or low.endswith(all_suffixes):
-            offer = sorted(set(always).union(by_name.get(base, ()), (i for i, ss in with_suffix if low.endswith(ss))))
+        base, offer = offers(path)
         for i in offer:
             if wants[i](path, base):
                 wanted[i].append(path)
@@ -60,7 +43,7 @@ def catalog(tree: Tree, catalogers: tuple[Cataloger, ...] = CATALOGERS) -> Catal
     for cat, paths in zip(catalogers, wanted):
         cat.catalog(tree, paths, result)
     mark_vendored(result)
-    note_unread_archives(tree, [w for w, e in zip(wanted, every) if not e])  # sniffing is not reading
+    note_unread_archives(tree, [w for w, e in zip(wanted, offers.any_path) if not e])  # sniffing is not reading
     return result
 
 

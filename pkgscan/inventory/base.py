@@ -72,6 +72,42 @@ class Cataloger(Protocol):
     def catalog(self, tree: Tree, paths: list[str], result: CatalogResult) -> None: ...
 
 
+class Offers:
+    """Which catalogers are offered a path, from the path alone: those that take every path
+    (``any_path``), those naming its base name (``names``), those with one of its lower-case endings
+    (``suffixes``).  A few lookups per path rather than one test per cataloger; used by the catalog
+    pass and by the image layer passes (which must keep exactly what the catalog pass will ask for)."""
+
+    def __init__(self, catalogers) -> None:
+        self.catalogers = tuple(catalogers)
+        self.wants = [c.wants for c in self.catalogers]
+        self.any_path = [bool(getattr(c, "any_path", False)) for c in self.catalogers]
+        self._by_name: dict[str, list[int]] = {}
+        for i, c in enumerate(self.catalogers):
+            for n in getattr(c, "names", ()):
+                self._by_name.setdefault(n, []).append(i)
+        self._with_suffix = [(i, tuple(c.suffixes)) for i, c in enumerate(self.catalogers)
+                             if getattr(c, "suffixes", ())]
+        self._all_suffixes = tuple({s for _, ss in self._with_suffix for s in ss})
+        self._always = [i for i, e in enumerate(self.any_path) if e]
+        self._memo: dict[str, list[int]] = {}  # base name -> offer (base names repeat: __init__.py)
+
+    def __call__(self, path: str) -> tuple[str, list[int]]:
+        """(the path's base name, the indices of the catalogers offered it, in order)."""
+        base = path[path.rfind("/") + 1:]
+        offer = self._memo.get(base)
+        if offer is None:
+            low = base.lower()
+            offer = self._always
+            if base in self._by_name or low.endswith(self._all_suffixes):
+                offer = sorted(set(self._always).union(self._by_name.get(base, ()),
+                                                       (i for i, ss in self._with_suffix if low.endswith(ss))))
+            if len(self._memo) >= 8192:
+                self._memo.clear()
+            self._memo[base] = offer
+        return base, offer
+
+
 def dirname(path: str) -> str:
     i = path.rfind("/")
     return path[:i] if i >= 0 else ""
