@@ -532,3 +532,19 @@ def test_catalog_asks_only_what_the_layer_passes_wanted_and_finds_the_same(amd64
     assert narrowed.offered_paths(CATALOGERS[:2]) == full.paths  # other catalogers: asked afresh
     a, b = scan_tree(narrowed, "img"), scan_tree(full, "img")
     assert a.components == b.components and a.notices == b.notices and a.coverage == b.coverage
+
+
+def test_a_vendor_directorys_pin_list_is_kept_in_images(tmp_path):
+    """pip's vendor.txt gives its vendored copies their versions in an image as in a zip."""
+    files = {
+        "var/task/pip/__init__.py": b'__version__ = "23.0.1"\n',
+        "var/task/pip-23.0.1.dist-info/METADATA": b"Metadata-Version: 2.1\nName: pip\nVersion: 23.0.1\n",
+        "var/task/pip/_vendor/vendor.txt": b"six==1.16.0\nrich==12.6.0\n",
+        "var/task/pip/_vendor/six.py": b"import sys\n",
+        "var/task/pip/_vendor/rich/__init__.py": b"from ._extension import load_ipython_extension\n",
+    }
+    assert keep_predicate()("var/task/pip/_vendor/vendor.txt")
+    inv = scan_path(oi.write_oci_layout(oi.image([oi.layer(files)]), tmp_path / "img"))
+    six = inv.component("pypi", "six")
+    assert six is not None and six.version == "1.16.0" and ("pkgscan:vendored-by", "pip") in six.properties
+    assert inv.component("pypi", "rich").version == "12.6.0"

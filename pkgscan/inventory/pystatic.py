@@ -103,13 +103,14 @@ def is_test_data(path: str) -> bool:
 
 class PythonStaticCataloger:
     name = "python-static"
-    names = frozenset()
+    names = frozenset({"vendor.txt", "vendored.txt"})  # a vendor directory's pin list (pip, setuptools)
     suffixes = (".py",)
 
     def wants(self, path: str, basename: str) -> bool:
         """Only the files a candidate is made of: a top-level module or package whose import name
         names a known distribution (the only ones ``_catalog`` reads), its version files, and the same
-        one level down in a vendor directory (``pip/_vendor/<x>``, any name: a pin list may name it).
+        one level down in a vendor directory (``pip/_vendor/<x>``, any name: a pin list may name it),
+        and that directory's pin list (``vendor.txt``).
         Everything else (subpackages, a runtime's standard library, the function's own modules) is
         never read, so an image pass never keeps it."""
         if "node_modules/" in path:
