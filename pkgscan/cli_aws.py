@@ -157,9 +157,35 @@ def _finish_many(results: list, kw: dict, accounts: list[dict] | None = None, st
         click.echo(f"pkgscan: not read: {one_line(line)}", err=True)
     if len(unread) > 20:
         click.echo(f"pkgscan: not read: ... and {len(unread) - 20} more (see the JSON report)", err=True)
+    code = code or _coverage_gates(results, kw)
     if not code and unread and not kw.get("allow_incomplete"):
         code = EXIT_INCOMPLETE
     sys.exit(code)
+
+
+def _coverage_gates(results: list, kw: dict) -> int:
+    """--fail-on-partial and --fail-on's ambiguous-archive rule over every scanned function and layer,
+    as ``scan`` applies them to its one package: 1 with a line on stderr naming them, else 0."""
+    partial, ambiguous = [], []
+    for r in results:
+        for item in [*r.functions, *r.layers]:
+            inv = r.inventories.get(item.inventory_sha256) if item.inventory_sha256 else None
+            if inv is None:
+                continue
+            if inv.coverage is not None and inv.coverage.status == "partial":
+                partial.append(item.arn)
+            if any(n.code == "zip-ambiguous" for n in inv.notices):
+                ambiguous.append(item.arn)
+    for gate, hits, what in (("--fail-on-partial", partial if kw.get("fail_on_partial") else [],
+                              "coverage is partial (most third-party-looking code not attributed)"),
+                             ("--fail-on", ambiguous if kw.get("fail_on") else [],
+                              "the code archive is ambiguous (other extractors may see other contents)")):
+        if hits:
+            shown = ", ".join(one_line(a) for a in sorted(set(hits))[:5])
+            more = f" and {len(set(hits)) - 5} more" if len(set(hits)) > 5 else ""
+            click.echo(f"pkgscan: {gate}: {len(set(hits))} function(s)/layer(s) where {what}: {shown}{more}", err=True)
+            return 1
+    return 0
 
 
 def unreadable(doc: dict) -> list[str]:
