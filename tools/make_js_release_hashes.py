@@ -11,7 +11,9 @@ the releases every file of a package agrees on are its version (technique ``hash
 Which packages (a rule independent of any sample): every npm package named by an advisory of the
 OSV export given (``affected[].package.name``), and the dependency closure of all their releases
 (``dependencies`` of every release, transitively; ``peerDependencies`` and dev dependencies are not
-followed), at most MAX_PACKAGES.  Which releases: every published release that is not a
+followed), at most MAX_PACKAGES; and the whole dependency tree of each advisory package's newest
+release (the capped closure of every release's dependencies stops two levels down, before
+``jsonwebtoken -> jws -> jwa -> ecdsa-sig-formatter``).  Which releases: every published release that is not a
 pre-release, the newest MAX_VERSIONS of a package when it has more.  Which files: ``*.js``,
 ``*.mjs``, ``*.cjs`` up to 2 MiB, outside test / example / doc directories.
 """
@@ -35,6 +37,7 @@ import requests
 from packaging.version import InvalidVersion, Version
 
 MAX_PACKAGES = 400
+MAX_NEWEST = 400
 MAX_VERSIONS = 120
 MAX_FILE = 2 * 1024 * 1024
 HASH_HEX = 12  # 48 bits of sha256: collisions between two files of one package are not a concern
@@ -84,6 +87,30 @@ def releases(doc: dict) -> list[str]:
     return vs[-MAX_VERSIONS:]
 
 
+def newest_closure(session, registry: str, roots: list[str], docs: dict[str, dict]) -> None:
+    """Add to docs the whole dependency tree of each root's newest release (what installing it today
+    pulls in, every level deep: the capped closure stops at the third level), at most MAX_NEWEST
+    packages more."""
+    todo = list(roots)
+    seen = set(todo)
+    added = 0
+    with ThreadPoolExecutor(16) as pool:
+        while todo and added < MAX_NEWEST:
+            batch, todo = todo, []
+            missing = [n for n in batch if n not in docs]
+            for name, doc in zip(missing, pool.map(lambda n: packument(session, registry, n), missing)):
+                if doc is not None:
+                    docs[name] = doc
+                    added += 1
+            for name in batch:
+                doc = docs.get(name)
+                vs = releases(doc) if doc else []
+                for dep in (doc["versions"][vs[-1]].get("dependencies") or {}) if vs else ():
+                    if dep not in seen:
+                        seen.add(dep)
+                        todo.append(dep)
+
+
 def closure(session, registry: str, roots: list[str]) -> dict[str, dict]:
     docs: dict[str, dict] = {}
     todo = list(roots)
@@ -101,6 +128,7 @@ def closure(session, registry: str, roots: list[str]) -> dict[str, dict]:
                         if dep not in seen:
                             seen.add(dep)
                             todo.append(dep)
+    newest_closure(session, registry, roots, docs)
     return docs
 
 
@@ -178,6 +206,14 @@ def main() -> None:
             p["versions"].append(v)
             for f, h in hashes.items():
                 p["files"].setdefault(f, {}).setdefault(h, []).append(vi)
+    for name, p in packages.items():  # the dependency ranges of each release, on packages in the data
+        deps: dict[str, dict[str, int]] = {}
+        for vi, v in enumerate(p["versions"]):
+            for dep, rng in sorted((docs[name]["versions"][v].get("dependencies") or {}).items()):
+                if dep in packages and isinstance(rng, str):
+                    deps.setdefault(dep, {})[rng] = deps.get(dep, {}).get(rng, 0) | 1 << vi
+        if deps:
+            p["deps"] = {d: {r: format(b, "x") for r, b in sorted(rs.items())} for d, rs in sorted(deps.items())}
     doc = {"about": {
         "what": "sha256 (first 12 hex digits) of every *.js/*.mjs/*.cjs file of every release of these npm packages, "
                 "read from the registry tarballs: file -> hash -> indices into versions",
@@ -185,9 +221,12 @@ def main() -> None:
         "registry": a.registry,
         "made": time.strftime("%Y-%m-%d", time.gmtime()),
         "packages_rule": f"every npm package named by an advisory of {os.path.basename(a.osv_zip)} ({len(roots)}), and the "
-                         f"dependency closure of all their releases (at most {MAX_PACKAGES} packages)",
+                         f"dependency closure of all their releases (at most {MAX_PACKAGES} packages), and the "
+                         f"whole dependency tree of each one's newest release",
         "versions_rule": f"every release that is not a pre-release, the newest {MAX_VERSIONS} of a package with more",
         "files_rule": "JavaScript files up to 2 MiB outside test/example/doc directories",
+        "deps": "per package: dependency (one in this data) -> the range each release declares in 'dependencies' -> "
+                "the releases declaring it (hex bitset over the indices into versions)",
     }, "packages": {n: packages[n] for n in sorted(packages)}}
     raw = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
     with open(a.out, "wb") as fh:

@@ -59,11 +59,13 @@ def cached(name: str, version: str) -> bytes | None:
         return None
 
 
-def js_files(data: bytes) -> dict[str, str]:
+def js_files(data: bytes, max_file: int = MAX_FILE) -> dict[str, str]:
+    """A release tarball's JavaScript files (not tests, examples, docs or *.min.js) up to max_file
+    bytes: path in the package -> text."""
     out = {}
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tf:
         for m in tf:
-            if not m.isfile() or m.size > MAX_FILE:
+            if not m.isfile() or m.size > max_file:
                 continue
             name = m.name.split("/", 1)[1] if "/" in m.name else m.name
             if not name.lower().endswith(_JS) or _SKIP.search(name):

@@ -5,9 +5,10 @@ left behind.  Each technique below is evidence with a confidence (CycloneDX ``ev
 
 * esbuild's module path comments in non-minified output (``// node_modules/lodash/lodash.js``) and
   webpack's development-mode module keys (``"./node_modules/lodash/lodash.js":``): the package's
-  name, and the byte range of each module (which is what the coverage figures count); the string
-  literals of each reprinted module narrow the package to the releases holding them all
-  (:class:`pkgscan.inventory.jsreleases.LiteralMatch`);
+  name, and the byte range of each module (which is what the coverage figures count); the token
+  fingerprint of each reprinted module, compared with every release's files, names the release
+  (:class:`pkgscan.inventory.jsreleases.TokenMatch`; the comments esbuild keeps settle releases whose
+  code is the same), else its string literals narrow it (``LiteralMatch``);
 * source maps beside the bundle or inline (``sources`` under ``node_modules/<pkg>/``; the
   ``sourcesContent`` of each is searched for its version, and compared with the files of every
   release of the package, :mod:`pkgscan.inventory.jsreleases`);
@@ -16,7 +17,9 @@ left behind.  Each technique below is evidence with a confidence (CycloneDX ``ev
 * package.json objects the bundler inlined (``{name:"axios",version:"0.21.0",...}``);
 * version strings a package writes in its own code (``var VERSION = '4.17.15'``) and license
   banners (``/*! name v1.2.3``), read only inside that package's own modules;
-* retire.js's signatures (``pkgscan/data/retirejs-extractors.json``, data only).
+* retire.js's signatures (``pkgscan/data/retirejs-extractors.json``, data only);
+* releases whose bundled code is identical are narrowed by the dependency ranges of the packages
+  bundled with them (``jsonwebtoken`` 8.5.x requires ``jws ^3.2.2``: of jws 3.2.3 and 4.0.1, 3.2.3).
 
 A name found without a version is still a component (version ``""``, the evidence says why): a
 version is never guessed.  Everything is bounded: the text read is capped, every regular
@@ -38,7 +41,7 @@ from ..ecosystems import valid_npm_name
 from ..errors import EntryError
 from ..model import NPM, Evidence, Notice
 from .base import CatalogResult, Installed, decode_text, dirname, scrub
-from .jsreleases import SHOWN_CANDIDATES, LiteralMatch, ReleaseMatch
+from .jsreleases import SHOWN_CANDIDATES, LiteralMatch, ReleaseMatch, TokenMatch, fits_dependencies, required_by
 
 #: smaller files are not read (nothing bundled fits), unless a source map sits beside them
 MIN_BUNDLE = 2048
@@ -64,6 +67,8 @@ CONF_HASH = 0.95  # a module's original text is byte for byte that of one publis
 CONF_LEGAL = 0.85
 CONF_PKG_JSON = 0.8  # an inlined package.json object (another package's could be inlined too)
 CONF_SIGNATURE = 0.7
+CONF_TOKENS = 0.9  # a reprinted module's tokens are those of one published release's file
+CONF_DEPENDENTS = 0.8  # of a package's identical releases, the only one its bundled dependents accept
 CONF_LITERALS = 0.65  # the string literals of reprinted modules fit one release only
 CONF_BANNER = 0.6
 CONF_FINGERPRINT = 0.5  # string literals only that package has (in the fingerprinted set)
@@ -78,6 +83,8 @@ _VERSION = r"(\d{1,6}\.\d{1,6}\.\d{1,6}(?:-[0-9A-Za-z.-]{1,40})?)"
 _PKG_JSON_NAME = re.compile(r'(?:\bname|"name")\s*:\s*"((?:@[a-z0-9][\w.-]{0,100}/)?[a-z0-9][\w.-]{0,100})"')
 _PKG_JSON_VERSION = re.compile(r'(?:\bversion|"version")\s*:\s*"' + _VERSION + '"')
 _OWN_VERSION = re.compile(r"(?<![\w$.])(?:[\w$]{1,40}\.)?(?:VERSION|version)\s*[=:]\s*['\"]" + _VERSION + "['\"]")
+_LEGAL_ENTRY = re.compile(r"^((?:@[\w.-]{1,100}/)?[\w.-]{1,100})/([^\s:]{1,300}):\n((?:[ \t]+[^\n]*(?:\n|$))*)", re.M)
+_LEGAL_COMMENT = re.compile(r"\(\*[\s\S]*?\*\)")
 _LEGAL_HEAD = re.compile(r"^((?:@[\w.-]{1,100}/)?[\w.-]{1,100})/[^\s:]{1,300}:$", re.M)
 _BANNER = re.compile(r"(?:/\*[*!]|//!)[\s*!]*(?:@license\s+)?((?:@[\w.-]+/)?[A-Za-z][\w.-]{1,60})(?:\.js)?\s+v?" + _VERSION + r"\b")
 _BANNER_VERSION_LINE = re.compile(r"(?:/\*[*!]|//!|\(\*!)\s*((?:@[\w.-]+/)?[A-Za-z][\w.-]{1,60}?)(?:\.js)?\s*(?:\*\)|\*/)?\s*\n\s*(?:/\*!|//!|\(\*!)\s*version\s*:\s*" + _VERSION)
@@ -388,7 +395,8 @@ class JavaScriptBundleCataloger:
                   for m in _line_marks(data, b'/***/ "./', _WEBPACK_KEY)]
         marks.sort()
         text = decode_text(data)
-        literals = LiteralMatch()
+        tokens = TokenMatch()
+        modules: dict[str, list[tuple[str, str]]] = {}  # package -> (file in it, bundled text)
         if marks:
             first_party += marks[0][0]  # the bundler's runtime helpers before the first module
             ends = [s for s, _, _ in marks[1:]] + [len(data)]
@@ -404,12 +412,23 @@ class JavaScriptBundleCataloger:
                 p.bytes += end - start
                 region = data[start:end].decode("utf-8", "replace")
                 p.content.append(region)
-                literals.add(hit[0], mod[len(hit[1]) + 1:] if mod.startswith(hit[1] + "/") else "", region)
+                in_package = mod[len(hit[1]) + 1:] if mod.startswith(hit[1] + "/") else ""
+                tokens.add(hit[0], in_package, region)
+                modules.setdefault(hit[0], []).append((in_package, region))
                 if mod.endswith("/package.json"):
                     self._pkg_json_version(p, region, where, "package.json inlined by the bundler", CONF_PATH)
 
+        for pkg, in_package, comments in _legal_block(text) if marks else ():
+            tokens.add_legal(pkg, in_package, comments)
+        literals = LiteralMatch()  # only for the packages the token fingerprints say nothing about
         for name, p in pkgs.items():
-            self._literal_verdict(p, literals, where)
+            if not self._token_verdict(p, tokens, where):
+                for in_package, region in modules.get(name, ()):
+                    literals.add(name, in_package, region)
+                self._literal_verdict(p, literals, where)
+        if tokens.limited:
+            tree.notices.append(Notice("bundle-fingerprint-limited", path, "the bundled modules are larger than the "
+                                       "token fingerprints compare; the rest are narrowed by their string literals only"))
 
         # 2. a source map beside the bundle or inline
         map_bytes = self._source_map(tree, path, text, have, pkgs, where)
@@ -477,12 +496,30 @@ class JavaScriptBundleCataloger:
             if len(found) == 1:
                 p.add_version(found.pop(), Evidence("source-code-analysis", CONF_BANNER, where, "version string in the package's own code"))
 
+        self._narrow_ties(pkgs, where)
         self._emit(result, pkgs, where, path)
         if pkgs or marks or map_bytes is not None:
             attributed = sum(min(p.bytes, len(data)) for p in pkgs.values())
             result_attr = getattr(result, "attributed", None)
             if result_attr is not None:
                 result_attr[tree.prefix + path] = (min(attributed, size), min(first_party, size), size)
+
+    @staticmethod
+    def _token_verdict(p: _Pkg, tokens: TokenMatch, where: str) -> bool:
+        """Give p the release its modules' token fingerprints name (or their candidates); False when
+        the fingerprints say nothing."""
+        version, candidates, n = tokens.verdict(p.name)
+        if version:
+            kept = tokens.legal.get(p.name, 0)
+            also = f" and {kept} kept license comment(s)" if kept else ""
+            p.add_version(version, Evidence("hash-comparison", CONF_TOKENS, where,
+                                            f"token fingerprints of {n} reprinted module(s){also} identical to "
+                                            f"{scrub(p.name)}@{scrub(version)} as published on the npm registry"))
+            return True
+        if candidates:
+            p.candidates = candidates
+            return True
+        return False
 
     @staticmethod
     def _literal_verdict(p: _Pkg, literals: LiteralMatch, where: str) -> None:
@@ -649,6 +686,36 @@ class JavaScriptBundleCataloger:
                 p.candidates = candidates
         return third, own
 
+    def _narrow_ties(self, pkgs: dict[str, _Pkg], where: str) -> None:
+        """A package whose bundled code is identical in several releases, bundled once: the packages
+        that require it were installed with a release in their dependency ranges."""
+        may_be = {}
+        for name, q in pkgs.items():
+            version, _ = self._choose(q)
+            may_be[name] = (version,) if version else q.candidates
+        single = {n: q for n, q in pkgs.items() if len(q.dirs) == 1}
+        for name, p in pkgs.items():
+            if not p.candidates or p.versions or len(p.dirs) != 1:
+                continue
+            base = next(iter(p.dirs))[: -len("node_modules/" + name)]
+            # the packages that resolve this one to its bundled copy, and those it resolves so
+            dependents = {n: vs for n, vs in may_be.items() if n != name and vs and pkgs[n].dirs and
+                          all(d.startswith(base) for d in pkgs[n].dirs)}
+            own = next(iter(p.dirs)) + "/"
+            needs = {n: may_be[n] for n, q in single.items() if n != name and may_be[n] and
+                     own.startswith(next(iter(q.dirs))[: -len("node_modules/" + n)])}
+            left, why = required_by(name, p.candidates, dependents)
+            left, why2 = fits_dependencies(name, left, needs)
+            said = "; ".join([f"{scrub(n)} requires {scrub(r)}" for n, r in why] +
+                             [f"the bundled {scrub(n)} does not fit {scrub(r)}" for n, r in why2])
+            if len(left) == 1:
+                p.add_version(left[0], Evidence("source-code-analysis", CONF_DEPENDENTS, where,
+                                                f"the only one of {', '.join(scrub(v) for v in p.candidates)} "
+                                                f"(identical bundled code) that the bundled dependency ranges "
+                                                f"allow: {said}"))
+            elif len(left) < len(p.candidates):
+                p.candidates = left
+
     # -------------------------------------------------------------------------------- emit
     def _emit(self, result: CatalogResult, pkgs: dict[str, _Pkg], where: str, path: str) -> None:
         for name in sorted(pkgs):
@@ -678,6 +745,19 @@ class JavaScriptBundleCataloger:
             if max(e.confidence for e in second[1]) == max(e.confidence for e in best[1]) and len(second[1]) == len(best[1]):
                 return "", []  # two versions equally supported: do not pick one
         return best[0], list(dict.fromkeys(best[1]))
+
+
+def _legal_block(text: str) -> list[tuple[str, str, list[str]]]:
+    """esbuild's end-of-file block of kept comments: (package, file in it, its comments) per entry."""
+    at = text.rfind("Bundled license information:")
+    if at < 0:
+        return []
+    out = []
+    for m in _LEGAL_ENTRY.finditer(text, at):
+        comments = _LEGAL_COMMENT.findall(m.group(3))
+        if comments and valid_npm_name(m.group(1)):
+            out.append((m.group(1), m.group(2), comments))
+    return out
 
 
 def _join(d: str, rel: str) -> str:

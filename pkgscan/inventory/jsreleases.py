@@ -8,7 +8,11 @@ package agrees on are its version: one release is reported (technique ``hash-com
 (files identical across releases) leave the version unknown, with the candidates said; a file whose
 content no release has (patched, or a release outside the data) means the hashes say nothing.
 
-esbuild reprints each module when it does not minify, so no hash holds there; ``LiteralMatch`` uses
+esbuild reprints each module when it does not minify, so no hash of the original text holds there.
+``TokenMatch`` compares what survives the reprinting instead: the fingerprint of each module's token
+stream (:mod:`pkgscan.inventory.jstokens`) with ``pkgscan/data/js-release-tokens.json.gz``
+(``tools/make_js_release_tokens.py``: the same fingerprint of every file of every release).  Where that
+says nothing (a module the data lacks, or one esbuild rewrote beyond the normalisation), ``LiteralMatch`` uses
 ``pkgscan/data/js-release-literals.json.gz`` (``tools/make_js_release_literals.py``): per file, the
 plain string literals that differ between releases, each with the releases holding it.  The literals
 found in a package's modules narrow it to the releases holding all of them.
@@ -42,6 +46,14 @@ def release_hashes() -> dict[str, dict]:
     return _packages("js-release-hashes.json.gz")
 
 
+def release_table(package: str) -> dict | None:
+    """A package's ``versions`` and ``deps`` (both data files carry them, with the same indices): from
+    the hashes file when a source map already loaded it, else from the smaller tokens file."""
+    if release_hashes.cache_info().currsize:
+        return release_hashes().get(package)
+    return release_tokens().get(package)
+
+
 class ReleaseMatch:
     """The releases the modules seen so far agree on, per package."""
 
@@ -72,8 +84,175 @@ class ReleaseMatch:
         cands = self._cands.get(package)
         if not cands:
             return "", (), 0
-        versions = release_hashes()[package]["versions"]
+        versions = release_hashes()[package]["versions"]  # (ReleaseMatch: the hashes file is loaded)
         names = tuple(versions[i] for i in sorted(cands))
+        if len(names) == 1:
+            return names[0], (), self._files[package]
+        return "", names, self._files[package]
+
+
+def required_by(package: str, candidates: tuple[str, ...],
+                dependents: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """Narrow a package's candidate releases by the dependency ranges of the packages bundled with it.
+
+    ``dependents``: each other package that resolves ``package`` to the one bundled copy, with the
+    releases it may be (its version, or its candidates).  One whose every candidate declares a range
+    on ``package`` (``dependencies`` in the registry's metadata, kept in the hashes file) was installed
+    with a release satisfying one of those ranges.  Returns the candidates left and the
+    (dependent, range) pairs that removed some.
+    """
+    from ..vulns.npm_range import satisfies
+
+    left = list(candidates)
+    why: list[tuple[str, str]] = []
+    for dep_name in sorted(dependents):
+        table = release_table(dep_name)
+        ranges = (table or {}).get("deps", {}).get(package)
+        if not ranges:
+            continue
+        index = {v: i for i, v in enumerate(table["versions"])}
+        declared = set()
+        for v in dependents[dep_name]:
+            i = index.get(v)
+            rng = next((r for r, bits in ranges.items() if i is not None and int(bits, 16) >> i & 1), None)
+            if rng is None:  # a candidate that does not need the package (or is not in the data): no say
+                declared = set()
+                break
+            declared.add(rng)
+        if not declared:
+            continue
+        kept = [v for v in left if any(satisfies(v, r) for r in declared)]
+        if kept and len(kept) < len(left):
+            left = kept
+            why.append((dep_name, " || ".join(sorted(declared))))
+    return tuple(left), why
+
+
+def fits_dependencies(package: str, candidates: tuple[str, ...],
+                      bundled: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """Narrow a package's candidate releases to those whose dependency ranges the bundled copies fit.
+
+    ``bundled``: each package the candidate would resolve to the one bundled copy of, with the
+    releases that copy may be.  A candidate declaring a range on it that none of those satisfy was
+    not the installed release.  Returns the candidates left and the (dependency, range) pairs that
+    removed some.
+    """
+    from ..vulns.npm_range import satisfies
+
+    table = release_table(package) or {}
+    index = {v: i for i, v in enumerate(table.get("versions", []))}
+    left = list(candidates)
+    why: list[tuple[str, str]] = []
+    for dep_name in sorted(bundled):
+        ranges = table.get("deps", {}).get(dep_name)
+        if not ranges:
+            continue
+        kept = []
+        for v in left:
+            i = index.get(v)
+            rng = next((r for r, bits in ranges.items() if i is not None and int(bits, 16) >> i & 1), None)
+            if rng is None or any(satisfies(b, rng) for b in bundled[dep_name]):
+                kept.append(v)
+            else:
+                why.append((dep_name, rng))
+        if kept:
+            left = kept
+    return tuple(left), why
+
+
+# ------------------------------------------------------------------ token fingerprints (reprinted code)
+#: characters of bundled modules fingerprinted per bundle (the rest: no fingerprint, said)
+MAX_TOKEN_TEXT = 16 * 1024 * 1024
+
+
+@lru_cache(maxsize=1)
+def release_tokens() -> dict[str, dict]:
+    """npm package -> {"versions", "deps", "files": {file: {fingerprint or "!"-key: hex bitset of the
+    releases}}} (lazily, once)."""
+    return _packages("js-release-tokens.json.gz")
+
+
+#: fingerprints of bundled modules already seen in this process (functions bundle the same library
+#: releases): sha256 of the module's text -> (fingerprint, kept comments); at most FINGERPRINT_CACHE_MAX
+_FINGERPRINTS: dict[bytes, tuple[str | None, tuple[str, ...]]] = {}
+FINGERPRINT_CACHE_MAX = 50_000
+
+
+def _fingerprint(region: str) -> tuple[str | None, tuple[str, ...]]:
+    from .jstokens import fingerprint
+
+    key = hashlib.sha256(region.encode("utf-8", "surrogatepass")).digest()
+    hit = _FINGERPRINTS.get(key)
+    if hit is None:
+        legal: list[str] = []
+        hit = (fingerprint(region, bundled=True, legal=legal), tuple(legal))
+        if FINGERPRINT_CACHE_MAX:
+            if len(_FINGERPRINTS) >= FINGERPRINT_CACHE_MAX:
+                _FINGERPRINTS.clear()
+            _FINGERPRINTS[key] = hit
+    return hit
+
+
+class TokenMatch:
+    """The releases whose file has the same token fingerprint as each reprinted module of a package.
+
+    A module whose fingerprint no release has (patched, a release outside the data, or a rewrite the
+    normalisation does not undo) leaves the package undecided: the fingerprints then say nothing.
+    """
+
+    def __init__(self) -> None:
+        self._cands: dict[str, int] = {}
+        self._files: dict[str, int] = {}
+        self._mismatch: set[str] = set()
+        self._text = 0
+        self.limited = False  # MAX_TOKEN_TEXT was reached
+        self.legal: dict[str, int] = {}  # kept comments that narrowed a package
+
+    def add(self, package: str, path_in_package: str, region: str) -> None:
+        if package in self._mismatch:
+            return
+        by_fp = release_tokens().get(package, {}).get("files", {}).get(path_in_package)
+        if by_fp is None:  # a file no release ships (or not in the data): no say
+            return
+        if self._text + len(region) > MAX_TOKEN_TEXT or len(region) > MAX_REGION:
+            self.limited = True
+            return
+        self._text += len(region)
+        fp, legal = _fingerprint(region)
+        bits = by_fp.get(fp) if fp is not None else None
+        if bits is None:
+            self._mismatch.add(package)
+            self._cands.pop(package, None)
+            return
+        self._cands[package] = self._cands.get(package, -1) & int(bits, 16)
+        self._files[package] = self._files.get(package, 0) + 1
+        if legal:
+            self.add_legal(package, path_in_package, list(legal))
+
+    def add_legal(self, package: str, path_in_package: str, comments: list[str]) -> None:
+        """The comments esbuild kept from a module (``/*! ... */``, ``@license``), inline or in its
+        end-of-file block: of the releases its tokens fit, the ones whose file has each comment.
+        A comment no release has (reworded by a tool) says nothing."""
+        from .jstokens import legal_key
+
+        cands = self._cands.get(package)
+        if not cands or package in self._mismatch:
+            return
+        by_fp = release_tokens().get(package, {}).get("files", {}).get(path_in_package) or {}
+        for c in comments[:64]:
+            bits = by_fp.get(legal_key(c))
+            if bits is not None and cands & int(bits, 16):
+                cands &= int(bits, 16)
+                self.legal[package] = self.legal.get(package, 0) + 1
+        self._cands[package] = cands
+
+    def verdict(self, package: str) -> tuple[str, tuple[str, ...], int]:
+        """(the one release, or "", the candidate releases when several, modules compared)."""
+        cands = self._cands.get(package, 0)
+        if cands <= 0:
+            return "", (), 0
+        versions = (release_table(package) or {}).get("versions", [])
+        names = tuple(v for i, v in enumerate(versions) if cands >> i & 1)
         if len(names) == 1:
             return names[0], (), self._files[package]
         return "", names, self._files[package]
@@ -125,7 +304,7 @@ class LiteralMatch:
         cands = self._present.get(package, 0)
         if cands <= 0:
             return "", (), 0
-        versions = release_hashes().get(package, {}).get("versions", [])
+        versions = (release_table(package) or {}).get("versions", [])
         names = tuple(v for i, v in enumerate(versions) if cands >> i & 1)
         if len(names) == 1:
             return names[0], (), self._files[package]
