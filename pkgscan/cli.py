@@ -177,8 +177,9 @@ def scan(path: str, fmt: str | None, output: str | None, layout: str | None, spe
 @click.argument("new", type=click.Path(exists=True))
 @output_options(DIFF, default="table")
 @fail_on_option("--fail-on-new", "a vulnerability introduced is")
-@click.option("--no-color", is_flag=True, help="No colors (also when NO_COLOR is set).")
-def diff(old: str, new: str, fmt: str | None, output: str | None, fail_on: str | None, no_color: bool) -> None:
+@verbosity_options
+def diff(old: str, new: str, fmt: str | None, output: str | None, fail_on: str | None, no_color: bool,
+         quiet: bool, verbose: int) -> None:
     """Compare two SBOMs (CycloneDX or SPDX JSON), two scan JSON reports, or two live results
     (summary.json or --out-dir directories: drift between account scans).
 
@@ -202,12 +203,29 @@ def diff(old: str, new: str, fmt: str | None, output: str | None, fail_on: str |
         else:
             result = d.diff(d.load_side(old), d.load_side(new))
             code = d.gate(result, fail_on)
+            if quiet and out.fmt in ("table", "markdown", "html"):  # -q: no warnings in what people read
+                import dataclasses
+
+                result = dataclasses.replace(result, warnings=())
         text = _render(Report(DIFF, diff=result), out)
     except (PkgscanError, ValueError) as exc:
         fail(str(exc))
         return
     out.write(text)
+    if code:  # even with -q: it is why the exit code is not 0
+        click.echo(f"pkgscan: --fail-on-new: {_new_gate_line(result.introduced, fail_on)}", err=True)
     sys.exit(code)
+
+
+def _new_gate_line(introduced, fail_on: str) -> str:
+    """How many introduced vulnerabilities meet --fail-on-new, and the worst (one line)."""
+    from .vulns.model import rating_rank
+
+    level = fail_on.strip().lower()
+    hits = sorted((v for v in introduced if getattr(v, "active", True) and (level == "any" or v.rank >= rating_rank(level))),
+                  key=lambda v: (-v.rank, v.id))
+    shown = ", ".join(one_line(v.id) for v in hits[:3]) + (f" and {len(hits) - 3} more" if len(hits) > 3 else "")
+    return f"{len(hits)} introduced vulnerabilit{'y' if len(hits) == 1 else 'ies'} at or above {level}: {shown}"
 
 
 @main.group()

@@ -62,5 +62,9 @@ def test_diff_gate_on_scan_reports(tmp_path, db):
     assert "PYSEC-2023-192" in introduced or any("PYSEC-2023-192" in json.dumps(v) for v in d["vulnerabilities"]["introduced"])
     gate = run("diff", str(old), str(new), "--fail-on-new", "high")
     assert gate.returncode == 1
+    # the one line a CI log needs, on stderr, even with -q
+    quiet = run("diff", str(old), str(new), "--fail-on-new", "high", "-q")
+    assert quiet.returncode == 1 and quiet.stderr.count("\n") == 1
+    assert quiet.stderr.startswith("pkgscan: --fail-on-new: ") and "introduced vulnerabilit" in quiet.stderr
     reverse = run("diff", str(new), str(old), "--fail-on-new", "low")
     assert reverse.returncode == 0  # going back fixes them: nothing introduced
