@@ -585,3 +585,16 @@ def test_kept_license_comments_and_dependency_ranges_settle_ties_on_the_real_bun
     # nothing settles jsonwebtoken 8.5.0 / 8.5.1: both stay candidates, no version
     jwt = inv.component("npm", "jsonwebtoken")
     assert jwt.version == "" and ("pkgscan:version-candidates", "8.5.0, 8.5.1") in jwt.properties
+
+
+def test_token_fingerprints_stop_at_their_budget_and_say_so(monkeypatch):
+    from pkgscan.inventory import jsreleases
+
+    monkeypatch.setattr(jsreleases, "MAX_TOKEN_TEXT", 64 * 1024)
+    monkeypatch.setattr(jsreleases, "FINGERPRINT_CACHE_MAX", 0)
+    data = (BUNDLES / "esbuild-cdk.zip").read_bytes()
+    inv = scan_tree(ZipTree(BytesSource(data), DEFAULT_LIMITS), "budget.zip")
+    assert any(n.code == "bundle-fingerprint-limited" for n in inv.notices)
+    assert {c.name for c in inv.components} >= dict(truth("esbuild-cdk")).keys()  # every name still there
+    s_versions = {(c.name, c.version) for c in inv.components if c.version}
+    assert s_versions <= truth("esbuild-cdk")  # fewer versions, none wrong

@@ -135,6 +135,28 @@ def one_package(job) -> tuple[str, dict, list[str]]:
     return name, out, missing
 
 
+def run_packages(one, jobs: list, n: int, cache: str) -> tuple[dict, dict]:
+    """one(job) over every (name, versions) job in n processes: (name -> result, name -> missing)."""
+    packages, missing = {}, {}
+    with Pool(n, initializer=_set_cache, initargs=(cache,)) as pool:
+        for i, (name, result, miss) in enumerate(pool.imap_unordered(one, jobs)):
+            if result:
+                packages[name] = result
+            if miss:
+                missing[name] = miss
+            if i % 50 == 0:
+                print(f"  {i}/{len(jobs)}", file=sys.stderr)
+    return packages, missing
+
+
+def write_data(path: str, doc: dict) -> int:
+    """Write doc as deterministic gzipped JSON; return the JSON's size."""
+    raw = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
+    with open(path, "wb") as fh:
+        fh.write(gzip.compress(raw, 9, mtime=0))
+    return len(raw)
+
+
 def main() -> None:
     global CACHE
     ap = argparse.ArgumentParser()
@@ -146,15 +168,7 @@ def main() -> None:
     CACHE = a.cache
     src = json.loads(gzip.decompress(open(a.hashes, "rb").read()))
     jobs = [(n, p["versions"]) for n, p in sorted(src["packages"].items())]
-    packages, missing = {}, {}
-    with Pool(a.jobs, initializer=_set_cache, initargs=(a.cache,)) as pool:
-        for i, (name, files, miss) in enumerate(pool.imap_unordered(one_package, jobs)):
-            if files:
-                packages[name] = files
-            if miss:
-                missing[name] = miss
-            if i % 50 == 0:
-                print(f"  {i}/{len(jobs)}", file=sys.stderr)
+    packages, missing = run_packages(one_package, jobs, a.jobs, a.cache)
     about = dict(src["about"])
     about.update({
         "what": "per package and file: plain string literals that differ between releases, each with the "
@@ -169,10 +183,8 @@ def main() -> None:
         "tarballs_missing": sum(len(v) for v in missing.values()),
     })
     doc = {"about": about, "packages": {n: packages[n] for n in sorted(packages)}}
-    raw = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
-    with open(a.out, "wb") as fh:
-        fh.write(gzip.compress(raw, 9, mtime=0))
-    print(f"wrote {a.out}: {len(packages)} packages, {len(raw)} bytes of JSON, {os.path.getsize(a.out)} gzipped; "
+    size = write_data(a.out, doc)
+    print(f"wrote {a.out}: {len(packages)} packages, {size} bytes of JSON, {os.path.getsize(a.out)} gzipped; "
           f"{about['tarballs_missing']} tarballs missing", file=sys.stderr)
 
 

@@ -30,7 +30,6 @@ import os
 import sys
 import tarfile
 import time
-from multiprocessing import Pool
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -90,15 +89,7 @@ def main() -> None:
     a = ap.parse_args()
     src = json.loads(gzip.decompress(open(a.hashes, "rb").read()))
     jobs = [(n, p["versions"]) for n, p in sorted(src["packages"].items())]
-    packages, missing = {}, {}
-    with Pool(a.jobs, initializer=releases._set_cache, initargs=(a.cache,)) as pool:
-        for i, (name, files, miss) in enumerate(pool.imap_unordered(one_package, jobs)):
-            if files:
-                packages[name] = files
-            if miss:
-                missing[name] = miss
-            if i % 50 == 0:
-                print(f"  {i}/{len(jobs)}", file=sys.stderr)
+    packages, missing = releases.run_packages(one_package, jobs, a.jobs, a.cache)
     about = dict(src["about"])
     about.update({
         "what": "per package and file: fingerprint of the file's reprint-proof token stream "
@@ -112,10 +103,8 @@ def main() -> None:
         "tarballs_missing": sum(len(v) for v in missing.values()),
     })
     doc = {"about": about, "packages": with_releases(packages, src["packages"])}
-    raw = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
-    with open(a.out, "wb") as fh:
-        fh.write(gzip.compress(raw, 9, mtime=0))
-    print(f"wrote {a.out}: {len(packages)} packages, {len(raw)} bytes of JSON, {os.path.getsize(a.out)} gzipped; "
+    size = releases.write_data(a.out, doc)
+    print(f"wrote {a.out}: {len(packages)} packages, {size} bytes of JSON, {os.path.getsize(a.out)} gzipped; "
           f"{about['tarballs_missing']} tarballs missing", file=sys.stderr)
 
 

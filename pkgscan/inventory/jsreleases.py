@@ -91,6 +91,17 @@ class ReleaseMatch:
         return "", names, self._files[package]
 
 
+def _verdict(package: str, cands: int, files: int) -> tuple[str, tuple[str, ...], int]:
+    """A bitset of candidate releases as (the one release or "", the candidates when several, files)."""
+    if cands <= 0:
+        return "", (), 0
+    versions = (release_table(package) or {}).get("versions", [])
+    names = tuple(v for i, v in enumerate(versions) if cands >> i & 1)
+    if len(names) == 1:
+        return names[0], (), files
+    return "", names, files
+
+
 def required_by(package: str, candidates: tuple[str, ...],
                 dependents: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
     """Narrow a package's candidate releases by the dependency ranges of the packages bundled with it.
@@ -248,14 +259,7 @@ class TokenMatch:
 
     def verdict(self, package: str) -> tuple[str, tuple[str, ...], int]:
         """(the one release, or "", the candidate releases when several, modules compared)."""
-        cands = self._cands.get(package, 0)
-        if cands <= 0:
-            return "", (), 0
-        versions = (release_table(package) or {}).get("versions", [])
-        names = tuple(v for i, v in enumerate(versions) if cands >> i & 1)
-        if len(names) == 1:
-            return names[0], (), self._files[package]
-        return "", names, self._files[package]
+        return _verdict(package, self._cands.get(package, 0), self._files.get(package, 0))
 
 
 # ------------------------------------------------------------------ string literals (reprinted code)
@@ -301,11 +305,4 @@ class LiteralMatch:
 
     def verdict(self, package: str) -> tuple[str, tuple[str, ...], int]:
         """(the one release, or "", the candidate releases when several, modules compared)."""
-        cands = self._present.get(package, 0)
-        if cands <= 0:
-            return "", (), 0
-        versions = (release_table(package) or {}).get("versions", [])
-        names = tuple(v for i, v in enumerate(versions) if cands >> i & 1)
-        if len(names) == 1:
-            return names[0], (), self._files[package]
-        return "", names, self._files[package]
+        return _verdict(package, self._present.get(package, 0), self._files.get(package, 0))
