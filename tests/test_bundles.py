@@ -598,3 +598,28 @@ def test_token_fingerprints_stop_at_their_budget_and_say_so(monkeypatch):
     assert {c.name for c in inv.components} >= dict(truth("esbuild-cdk")).keys()  # every name still there
     s_versions = {(c.name, c.version) for c in inv.components if c.version}
     assert s_versions <= truth("esbuild-cdk")  # fewer versions, none wrong
+
+
+def test_a_version_key_of_an_inlined_library_is_not_the_packages_version():
+    """psl 1.15.0's dist file carries punycode, whose object has version: "2.3.1": not psl's version."""
+    from pkgscan.inventory.jsbundle import _OWN_VERSION
+
+    assert [m.group(1) for m in _OWN_VERSION.finditer('var punycode = {\n  version: "2.3.1",\n  ucs2: {}\n};')] == []
+    assert [m.group(1) for m in _OWN_VERSION.finditer("var VERSION = '4.17.15';")] == ["4.17.15"]
+    assert [m.group(1) for m in _OWN_VERSION.finditer('exports.version = "1.2.3"; x.version == "9.9.9"')] == ["1.2.3"]
+
+
+def test_two_copies_of_a_package_in_one_bundle_are_two_components():
+    """ms 2.1.1 at the top and ms 2.0.0 under debug (real release files, tests/fixtures/npm): each copy
+    names its own release, so both are reported, each with its evidence, neither version lost."""
+    fx = ROOT / "tests" / "fixtures" / "npm"
+    text = ("// node_modules/ms/index.js\n" + (fx / "ms-2.1.1-index.js").read_text()
+            + "\n// node_modules/debug/node_modules/ms/index.js\n" + (fx / "ms-2.0.0-index.js").read_text()
+            + "\n// index.js\nmodule.exports = 1;\n")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("index.js", text)
+    inv = scan_tree(ZipTree(BytesSource(out.getvalue()), DEFAULT_LIMITS), "copies.zip")
+    ms = sorted((c.version, c) for c in inv.components if c.name == "ms")
+    assert [v for v, _ in ms] == ["2.0.0", "2.1.1"]
+    assert any("node_modules/debug/node_modules/ms/" in e.detail for e in ms[0][1].evidence)

@@ -107,3 +107,14 @@ def test_kept_comments_are_collected_and_comment_lookalikes_in_strings_are_not()
 def test_unicode_spaces_and_a_byte_order_mark_are_not_names():
     assert tokens("\ufeffvar\u00a0a\u2028=\u3000b") == [("id", "var"), ("id", "a"), ("p", "="), ("id", "b")]
     assert tokens("var caf\u00e9 = 1") == [("id", "var"), ("id", "caf\u00e9"), ("p", "="), ("num", "n:1")]
+
+
+@pytest.mark.parametrize("published,printed", [
+    # esbuild 0.28 (debug 4.3.4, async 3.2.4): a renamed binding keeps its key, { a } becomes { a: a2 }
+    ("const {namespace: name, useColors} = this; results.push({index, value: x})",
+     "    const { namespace: name, useColors: useColors2 } = this;\n    results.push({ index: index2, value: x });"),
+    # side-channel-map 1.0.1: void undefined is printed void 0
+    ("var $m = void undefined;", "    var $m = void 0;"),
+])
+def test_esbuild_028_reprints_keep_the_fingerprint(published, printed):
+    assert fingerprint(published) == fingerprint(WRAP % printed, bundled=True)

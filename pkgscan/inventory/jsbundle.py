@@ -79,7 +79,10 @@ _URL_CHARS = re.compile(r"[^\s'\"*]*")
 _VERSION = r"(\d{1,6}\.\d{1,6}\.\d{1,6}(?:-[0-9A-Za-z.-]{1,40})?)"
 _PKG_JSON_NAME = re.compile(r'(?:\bname|"name")\s*:\s*"((?:@[a-z0-9][\w.-]{0,100}/)?[a-z0-9][\w.-]{0,100})"')
 _PKG_JSON_VERSION = re.compile(r'(?:\bversion|"version")\s*:\s*"' + _VERSION + '"')
-_OWN_VERSION = re.compile(r"(?<![\w$.])(?:[\w$]{1,40}\.)?(?:VERSION|version)\s*[=:]\s*['\"]" + _VERSION + "['\"]")
+#: a package's version in its own code: ``VERSION = '4.17.15'``, ``VERSION: "..."``, ``exports.version = "..."``;
+#: not a ``version: "..."`` key, which an inlined object of another library has (psl's dist file
+#: carries punycode's ``version: "2.3.1"``)
+_OWN_VERSION = re.compile(r"(?<![\w$.])(?:[\w$]{1,40}\.)?(?:VERSION\s*[=:]|version\s*=(?!=))\s*['\"]" + _VERSION + "['\"]")
 _LEGAL_ENTRY = re.compile(r"^((?:@[\w.-]{1,100}/)?[\w.-]{1,100})/([^\s:]{1,300}):\n((?:[ \t]+[^\n]*(?:\n|$))*)", re.M)
 _LEGAL_COMMENT = re.compile(r"\(\*[\s\S]*?\*\)")
 _LEGAL_HEAD = re.compile(r"^((?:@[\w.-]{1,100}/)?[\w.-]{1,100})/[^\s:]{1,300}:$", re.M)
@@ -100,6 +103,7 @@ class _Pkg:
     evidence: list[Evidence] = field(default_factory=list)
     content: list[str] = field(default_factory=list)  # its own source text (modules or sourcesContent)
     candidates: tuple[str, ...] = ()  # releases its modules are identical in, when several
+    copies: dict[str, list[Evidence]] = field(default_factory=dict)  # version -> evidence, one per copy's release
 
     def add_version(self, version: str, ev: Evidence) -> None:
         self.versions.setdefault(version, []).append(ev)
@@ -230,7 +234,7 @@ class JavaScriptBundleCataloger:
                 region = data[start:end].decode("utf-8", "replace")
                 p.content.append(region)
                 in_package = mod[len(hit[1]) + 1:] if mod.startswith(hit[1] + "/") else ""
-                tokens.add(hit[0], in_package, region)
+                tokens.add(hit[0], in_package, region, hit[1])
                 modules.setdefault(hit[0], []).append((in_package, region))
                 if mod.endswith("/package.json"):
                     self._pkg_json_version(p, region, where, "package.json inlined by the bundler", CONF_PATH)
@@ -239,6 +243,8 @@ class JavaScriptBundleCataloger:
             tokens.add_legal(pkg, in_package, comments)
         literals = LiteralMatch()  # only for the packages the token fingerprints say nothing about
         for name, p in pkgs.items():
+            if len(p.dirs) > 1 and self._copies(p, tokens, where):
+                continue
             if not self._token_verdict(p, tokens, where):
                 for in_package, region in modules.get(name, ()):
                     literals.add(name, in_package, region)
@@ -320,6 +326,19 @@ class JavaScriptBundleCataloger:
             result_attr = getattr(result, "attributed", None)
             if result_attr is not None:
                 result_attr[tree.prefix + path] = (min(attributed, size), min(first_party, size), size)
+
+    @staticmethod
+    def _copies(p: _Pkg, tokens: TokenMatch, where: str) -> bool:
+        """Two or more copies of a package, each naming its own release (and not all the same): one
+        component per release."""
+        per = tokens.copies(p.name, sorted(p.dirs))
+        if len({v for v, _n in per.values()}) < 2:
+            return False
+        for d, (version, n) in per.items():
+            p.copies.setdefault(version, []).append(Evidence(
+                "hash-comparison", CONF_TOKENS, where, f"token fingerprints of {n} reprinted module(s) under "
+                f"{scrub(d)}/ identical to {scrub(p.name)}@{scrub(version)} as published on the npm registry"))
+        return True
 
     @staticmethod
     def _token_verdict(p: _Pkg, tokens: TokenMatch, where: str) -> bool:
@@ -537,6 +556,13 @@ class JavaScriptBundleCataloger:
     def _emit(self, result: CatalogResult, pkgs: dict[str, _Pkg], where: str, path: str) -> None:
         for name in sorted(pkgs):
             p = pkgs[name]
+            for version in sorted(p.copies):  # copies of several releases: one component each
+                result.installed.append(Installed(
+                    ecosystem=NPM, name=scrub(name), version=scrub(version), location=where, root=dirname(path),
+                    evidence=tuple(dict.fromkeys(p.evidence + p.copies[version])),
+                    properties=(("pkgscan:bundled-in", where),)))
+            if p.copies:
+                continue
             version, ev = self._choose(p)
             props = [("pkgscan:bundled-in", where)]
             if not version and p.candidates:

@@ -212,16 +212,17 @@ class TokenMatch:
     """
 
     def __init__(self) -> None:
-        self._cands: dict[str, int] = {}
-        self._files: dict[str, int] = {}
-        self._mismatch: set[str] = set()
+        # keyed by package, and by (package, copy directory)
+        self._cands: dict = {}
+        self._files: dict = {}
+        self._mismatch: set = set()
         self._text = 0
         self.limited = False  # MAX_TOKEN_TEXT was reached
         self.legal: dict[str, int] = {}  # kept comments that narrowed a package
 
-    def add(self, package: str, path_in_package: str, region: str) -> None:
-        if package in self._mismatch:
-            return
+    def add(self, package: str, path_in_package: str, region: str, copy: str = "") -> None:
+        """One bundled module of ``package``; ``copy``: the package directory it comes from (a bundle
+        may hold two copies of a package, ``node_modules/lodash`` and ``node_modules/a/node_modules/lodash``)."""
         by_fp = release_tokens().get(package, {}).get("files", {}).get(path_in_package)
         if by_fp is None:  # a file no release ships (or not in the data): no say
             return
@@ -231,14 +232,31 @@ class TokenMatch:
         self._text += len(region)
         fp, legal = _fingerprint(region)
         bits = by_fp.get(fp) if fp is not None else None
-        if bits is None:
-            self._mismatch.add(package)
-            self._cands.pop(package, None)
-            return
-        self._cands[package] = self._cands.get(package, -1) & int(bits, 16)
-        self._files[package] = self._files.get(package, 0) + 1
-        if legal:
+        for key in (package, (package, copy)):
+            if key in self._mismatch:
+                continue
+            if bits is None:
+                self._mismatch.add(key)
+                self._cands.pop(key, None)
+                continue
+            self._cands[key] = self._cands.get(key, -1) & int(bits, 16)
+            self._files[key] = self._files.get(key, 0) + 1
+        if legal and bits is not None:
             self.add_legal(package, path_in_package, list(legal))
+
+    def copies(self, package: str, dirs) -> dict[str, tuple[str, int]]:
+        """Each copy's own release, when every copy's modules name exactly one: {dir: (version, modules)};
+        {} otherwise."""
+        out = {}
+        for d in dirs:
+            key = (package, d)
+            if key in self._mismatch:
+                return {}
+            version, _cands, n = _verdict(package, self._cands.get(key, 0), self._files.get(key, 0))
+            if not version:
+                return {}
+            out[d] = (version, n)
+        return out
 
     def add_legal(self, package: str, path_in_package: str, comments: list[str]) -> None:
         """The comments esbuild kept from a module (``/*! ... */``, ``@license``), inline or in its

@@ -188,7 +188,7 @@ def _normal(toks: list[tuple[str, str]]) -> list[str]:
             if v in _DECLARATIONS:  # esbuild splits "var a, b" and turns top-level const into var
                 i += 1
                 continue
-            if v == "void" and i + 1 < n and toks[i + 1] == ("num", "n:0"):
+            if v == "void" and i + 1 < n and toks[i + 1] in (("num", "n:0"), ("id", "undefined")):
                 out.append("undefined")
                 i += 2
                 continue
@@ -268,9 +268,10 @@ def _fold(toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
                     # "var a, b;": esbuild moves such declarations (a for loop's "var i")
                     i = j + 2 if j + 1 < n and toks[j + 1] == ("p", ";") else j + 1
                     continue
-            elif i + 3 < n and toks[i + 1] == ("p", ":") and toks[i + 2] == t and \
-                    out and out[-1] in (("p", "{"), ("p", ",")) and toks[i + 3] in (("p", ","), ("p", "}")):
-                out.append(t)  # { name: name }
+            elif i + 3 < n and toks[i + 1] == ("p", ":") and toks[i + 2][0] == "id" and \
+                    _name(toks[i + 2][1]) == _name(t[1]) and out and out[-1] in (("p", "{"), ("p", ",")) and \
+                    toks[i + 3] in (("p", ","), ("p", "}")):
+                out.append(t)  # { name: name }, and { name: name2 } when esbuild renamed the binding
                 i += 3
                 continue
         elif kind == "str":
