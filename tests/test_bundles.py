@@ -72,6 +72,7 @@ def scores(sample: str) -> dict[str, float]:
 @pytest.mark.parametrize("sample,names,versions", [
     ("esbuild-cdk", 0.95, 0.85),
     ("esbuild-minified-map", 0.95, 0.9),
+    ("esbuild-esm", 0.95, 0.74),
     ("esbuild-minified", 0.5, 0.09),
     ("webpack-prod", 0.5, 0.09),
     ("python-slim", 0.85, 0.85),
@@ -199,6 +200,23 @@ def test_coverage_esbuild_cdk():
     assert inv.coverage.status == "complete" and js.bytes == total
     assert abs(js.attributed_bytes - third) / third < 0.02  # the module ranges include their comment lines
     assert inv.coverage.fraction >= 0.99
+
+
+def test_coverage_esbuild_esm():
+    inv = scanned("esbuild-esm")
+    total, third = _metafile_bytes("esbuild-esm")
+    js = _kind(inv, "javascript")
+    assert inv.coverage.status == "complete" and js.bytes == total
+    assert abs(js.attributed_bytes - third) / third < 0.02
+
+
+def test_esm_bundle_of_a_newer_esbuild_two_lodash_copies():
+    """esbuild 0.28.2, ESM output: both lodash copies are reported with their own release (the app's
+    4.17.20, which has advisories, and jsonwebtoken's 4.18.1), and psl does not take punycode's version."""
+    inv = scanned("esbuild-esm")
+    assert sorted(c.version for c in inv.components if c.name == "lodash") == ["4.17.20", "4.18.1"]
+    psl = inv.component("npm", "psl")
+    assert psl.version in ("", "1.15.0")
 
 
 def test_coverage_esbuild_minified_map():

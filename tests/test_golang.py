@@ -6,7 +6,6 @@ import gzip
 import json
 import random
 import re
-import sys
 import zipfile
 from pathlib import Path
 
@@ -28,8 +27,7 @@ FIX = Path(__file__).resolve().parent / "fixtures" / "golang"
 PEER = Path(__file__).resolve().parent / "fixtures" / "peer" / "go-binary"
 GO_ALL = FIX / "Go-all.zip"
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "hostile"))
-import golang as hostile  # noqa: E402
+from .hostile import golang as hostile  # (a package import: a path entry would shadow the stdlib's secrets)
 
 
 # ------------------------------------------------------------------------------------ ground truth

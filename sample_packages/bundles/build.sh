@@ -84,6 +84,30 @@ PYEOF
   "$PY" "$MKZIP" "$HERE/$s.zip" "$out"
 }
 
+# A newer esbuild (0.28.2), ESM output, other packages and versions (two copies of lodash: the app's
+# 4.17.20 and jsonwebtoken's own): the token fingerprints checked beyond the CDK sample's build
+build_esbuild_esm() {
+  local s=esbuild-esm out="$BUILD/esbuild-esm" app="$BUILD/app-esm" tools="$BUILD/tools-esm"
+  fresh "$out"; fresh "$app"; fresh "$tools"
+  cp "$SRC/node-esm/package.json" "$SRC/node-esm/index.js" "$app/"
+  cp "$SRC/node-esm/tools-package.json" "$tools/package.json"
+  if [[ -f "$SRC/node-esm/package-lock.json" ]]; then
+    cp "$SRC/node-esm/package-lock.json" "$app/"; (cd "$app" && npm ci $NPM_FLAGS)
+  else
+    (cd "$app" && npm install $NPM_FLAGS); cp "$app/package-lock.json" "$SRC/node-esm/"
+  fi
+  if [[ -f "$SRC/node-esm/tools-package-lock.json" ]]; then
+    cp "$SRC/node-esm/tools-package-lock.json" "$tools/package-lock.json"; (cd "$tools" && npm ci $NPM_FLAGS)
+  else
+    (cd "$tools" && npm install $NPM_FLAGS); cp "$tools/package-lock.json" "$SRC/node-esm/tools-package-lock.json"
+  fi
+  (cd "$tools" && node node_modules/esbuild/install.js >/dev/null 2>&1 || true)
+  (cd "$app" && "$tools/node_modules/.bin/esbuild" index.js --bundle --platform=node --target=node20 --format=esm \
+    --outfile="$out/index.mjs" --metafile="$HERE/$s.metafile.json" --log-level=warning)
+  "$PY" "$MKZIP" "$HERE/$s.zip" "$out"
+  "$PY" "$HERE/truth.py" node "$app" "$HERE" "$s"
+}
+
 # --- Python: serverless-python-requirements 6.1.2 (its lib/slim.js and lib/zip.js), reproduced
 pip_target() {  # DIR REQUIREMENTS REPORT
   env -u PIP_FIND_LINKS -u PIP_CONSTRAINT -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
@@ -122,6 +146,7 @@ mkdir -p "$BUILD"
 log "node: install app + tools"; install_node
 for b in esbuild_cdk esbuild_minified_map esbuild_minified webpack_prod; do log "$b"; "build_$b"; done
 "$PY" "$HERE/truth.py" node "$BUILD/app" "$HERE"
+log esbuild_esm; build_esbuild_esm
 for b in python_slim python_zip; do log "$b"; "build_$b"; done
 "$PY" "$HERE/truth.py" expected "$HERE"
 log done

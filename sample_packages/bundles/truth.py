@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Ground truth for the bundle samples, derived from the build tools' own outputs.
 
-  truth.py node APP_DIR OUT_DIR   esbuild metafiles (outputs[*].inputs[*].bytesInOutput) and webpack
+  truth.py node APP_DIR OUT_DIR [SAMPLE...]
+                                  esbuild metafiles (outputs[*].inputs[*].bytesInOutput) and webpack
                                   stats (modules[*].name, size) -> the npm packages whose code is in
                                   each bundle; versions from APP_DIR/<package dir>/package.json
   truth.py pip REPORT OUT         keep name, version, download URL and hash of `pip install --report`
@@ -13,8 +14,8 @@ import re
 import sys
 
 NODE_SAMPLES = {"esbuild-cdk": "metafile", "esbuild-minified-map": "metafile",
-                "esbuild-minified": "metafile", "webpack-prod": "stats"}
-_PKG = re.compile(r"(?:^|/)node_modules/((?:@[^/]+/)?[^/]+)/")
+                "esbuild-minified": "metafile", "webpack-prod": "stats", "esbuild-esm": "metafile"}
+_PKG = re.compile(r"(?<![^/])node_modules/((?:@[^/]+/)?[^/]+)/")  # at the start or after a "/"
 
 
 def package_dir(module_path):
@@ -27,8 +28,11 @@ def package_dir(module_path):
     return module_path[: last.end() - 1].lstrip("./")
 
 
-def node(app, out):
+def node(app, out, *only):
+    """The samples built from APP_DIR (all but esbuild-esm, or those named)."""
     for sample, kind in NODE_SAMPLES.items():
+        if sample not in (only or set(NODE_SAMPLES) - {"esbuild-esm"}):
+            continue
         src = os.path.join(out, f"{sample}.{kind}.json")
         data = json.load(open(src))
         bytes_by_dir = {}
