@@ -18,23 +18,25 @@ log() { printf '==> %s\n' "$*" >&2; }
 fresh() { rm -rf "$1"; mkdir -p "$1"; }
 
 # --- the app and the tools, installed apart (the tools' own packages are not in the bundle)
-install_node() {
-  fresh "$BUILD/app"; fresh "$BUILD/tools"
-  cp "$SRC/node/package.json" "$SRC/node/index.js" "$BUILD/app/"
-  cp "$SRC/node/tools-package.json" "$BUILD/tools/package.json"
-  if [[ -f "$SRC/node/package-lock.json" ]]; then
-    cp "$SRC/node/package-lock.json" "$BUILD/app/"; (cd "$BUILD/app" && npm ci $NPM_FLAGS)
+install_app() {  # SRC_DIR APP_DIR TOOLS_DIR: package.json + index.js, and the tools, each from its lockfile
+  local src="$1" app="$2" tools="$3"
+  fresh "$app"; fresh "$tools"
+  cp "$src/package.json" "$src/index.js" "$app/"
+  cp "$src/tools-package.json" "$tools/package.json"
+  if [[ -f "$src/package-lock.json" ]]; then
+    cp "$src/package-lock.json" "$app/"; (cd "$app" && npm ci $NPM_FLAGS)
   else
-    (cd "$BUILD/app" && npm install $NPM_FLAGS); cp "$BUILD/app/package-lock.json" "$SRC/node/"
+    (cd "$app" && npm install $NPM_FLAGS); cp "$app/package-lock.json" "$src/"
   fi
-  if [[ -f "$SRC/node/tools-package-lock.json" ]]; then
-    cp "$SRC/node/tools-package-lock.json" "$BUILD/tools/package-lock.json"; (cd "$BUILD/tools" && npm ci $NPM_FLAGS)
+  if [[ -f "$src/tools-package-lock.json" ]]; then
+    cp "$src/tools-package-lock.json" "$tools/package-lock.json"; (cd "$tools" && npm ci $NPM_FLAGS)
   else
-    (cd "$BUILD/tools" && npm install $NPM_FLAGS); cp "$BUILD/tools/package-lock.json" "$SRC/node/tools-package-lock.json"
+    (cd "$tools" && npm install $NPM_FLAGS); cp "$tools/package-lock.json" "$src/tools-package-lock.json"
   fi
   # esbuild's native binary comes from its optional platform package (a registry package, no download script)
-  (cd "$BUILD/tools" && node node_modules/esbuild/install.js >/dev/null 2>&1 || true)
+  (cd "$tools" && node node_modules/esbuild/install.js >/dev/null 2>&1 || true)
 }
+install_node() { install_app "$SRC/node" "$BUILD/app" "$BUILD/tools"; }
 
 ESBUILD() { (cd "$BUILD/app" && "$BUILD/tools/node_modules/.bin/esbuild" "$@"); }
 
@@ -88,20 +90,7 @@ PYEOF
 # 4.17.20 and jsonwebtoken's own): the token fingerprints checked beyond the CDK sample's build
 build_esbuild_esm() {
   local s=esbuild-esm out="$BUILD/esbuild-esm" app="$BUILD/app-esm" tools="$BUILD/tools-esm"
-  fresh "$out"; fresh "$app"; fresh "$tools"
-  cp "$SRC/node-esm/package.json" "$SRC/node-esm/index.js" "$app/"
-  cp "$SRC/node-esm/tools-package.json" "$tools/package.json"
-  if [[ -f "$SRC/node-esm/package-lock.json" ]]; then
-    cp "$SRC/node-esm/package-lock.json" "$app/"; (cd "$app" && npm ci $NPM_FLAGS)
-  else
-    (cd "$app" && npm install $NPM_FLAGS); cp "$app/package-lock.json" "$SRC/node-esm/"
-  fi
-  if [[ -f "$SRC/node-esm/tools-package-lock.json" ]]; then
-    cp "$SRC/node-esm/tools-package-lock.json" "$tools/package-lock.json"; (cd "$tools" && npm ci $NPM_FLAGS)
-  else
-    (cd "$tools" && npm install $NPM_FLAGS); cp "$tools/package-lock.json" "$SRC/node-esm/tools-package-lock.json"
-  fi
-  (cd "$tools" && node node_modules/esbuild/install.js >/dev/null 2>&1 || true)
+  fresh "$out"; install_app "$SRC/node-esm" "$app" "$tools"
   (cd "$app" && "$tools/node_modules/.bin/esbuild" index.js --bundle --platform=node --target=node20 --format=esm \
     --outfile="$out/index.mjs" --metafile="$HERE/$s.metafile.json" --log-level=warning)
   "$PY" "$MKZIP" "$HERE/$s.zip" "$out"
