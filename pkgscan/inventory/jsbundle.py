@@ -541,7 +541,10 @@ class JavaScriptBundleCataloger:
             needs = {n: may_be[n] for n, q in single.items() if n != name and may_be[n] and
                      own.startswith(next(iter(q.dirs))[: -len("node_modules/" + n)])}
             left, why = required_by(name, p.candidates, dependents)
-            left, why2 = fits_dependencies(name, left, needs)
+            # (fits_dependencies is not applied: a release may carry its own nested copy of a dependency
+            # its self-contained dist file never loads, e.g. async 2.6.3 with lodash ^4.17.14, so the
+            # bundled top-level copy says nothing about it; it gave async 2.6.1 for 2.6.3)
+            why2: list[tuple[str, str]] = []
             said = "; ".join([f"{scrub(n)} requires {scrub(r)}" for n, r in why] +
                              [f"the bundled {scrub(n)} does not fit {scrub(r)}" for n, r in why2])
             if len(left) == 1:
