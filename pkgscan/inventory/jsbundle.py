@@ -41,7 +41,7 @@ from ..errors import EntryError
 from ..model import NPM, Evidence, Notice
 from .base import CatalogResult, Installed, decode_text, dirname, scrub
 from .jssignatures import file_signatures, fingerprints, known_names, run_signatures, signatures  # noqa: F401
-from .jsreleases import SHOWN_CANDIDATES, LiteralMatch, ReleaseMatch, TokenMatch, fits_dependencies, required_by
+from .jsreleases import SHOWN_CANDIDATES, LiteralMatch, ReleaseMatch, TokenMatch, required_by
 
 #: smaller files are not read (nothing bundled fits), unless a source map sits beside them
 MIN_BUNDLE = 2048
@@ -529,24 +529,15 @@ class JavaScriptBundleCataloger:
         for name, q in pkgs.items():
             version, _ = self._choose(q)
             may_be[name] = (version,) if version else q.candidates
-        single = {n: q for n, q in pkgs.items() if len(q.dirs) == 1}
         for name, p in pkgs.items():
             if not p.candidates or p.versions or len(p.dirs) != 1:
                 continue
             base = next(iter(p.dirs))[: -len("node_modules/" + name)]
-            # the packages that resolve this one to its bundled copy, and those it resolves so
+            # the packages that resolve this one to its bundled copy
             dependents = {n: vs for n, vs in may_be.items() if n != name and vs and pkgs[n].dirs and
                           all(d.startswith(base) for d in pkgs[n].dirs)}
-            own = next(iter(p.dirs)) + "/"
-            needs = {n: may_be[n] for n, q in single.items() if n != name and may_be[n] and
-                     own.startswith(next(iter(q.dirs))[: -len("node_modules/" + n)])}
             left, why = required_by(name, p.candidates, dependents)
-            # (fits_dependencies is not applied: a release may carry its own nested copy of a dependency
-            # its self-contained dist file never loads, e.g. async 2.6.3 with lodash ^4.17.14, so the
-            # bundled top-level copy says nothing about it; it gave async 2.6.1 for 2.6.3)
-            why2: list[tuple[str, str]] = []
-            said = "; ".join([f"{scrub(n)} requires {scrub(r)}" for n, r in why] +
-                             [f"the bundled {scrub(n)} does not fit {scrub(r)}" for n, r in why2])
+            said = "; ".join(f"{scrub(n)} requires {scrub(r)}" for n, r in why)
             if len(left) == 1:
                 p.add_version(left[0], Evidence("source-code-analysis", CONF_DEPENDENTS, where,
                                                 f"the only one of {', '.join(scrub(v) for v in p.candidates)} "

@@ -139,38 +139,6 @@ def required_by(package: str, candidates: tuple[str, ...],
     return tuple(left), why
 
 
-def fits_dependencies(package: str, candidates: tuple[str, ...],
-                      bundled: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
-    """Narrow a package's candidate releases to those whose dependency ranges the bundled copies fit.
-
-    ``bundled``: each package the candidate would resolve to the one bundled copy of, with the
-    releases that copy may be.  A candidate declaring a range on it that none of those satisfy was
-    not the installed release.  Returns the candidates left and the (dependency, range) pairs that
-    removed some.
-    """
-    from ..vulns.npm_range import satisfies
-
-    table = release_table(package) or {}
-    index = {v: i for i, v in enumerate(table.get("versions", []))}
-    left = list(candidates)
-    why: list[tuple[str, str]] = []
-    for dep_name in sorted(bundled):
-        ranges = table.get("deps", {}).get(dep_name)
-        if not ranges:
-            continue
-        kept = []
-        for v in left:
-            i = index.get(v)
-            rng = next((r for r, bits in ranges.items() if i is not None and int(bits, 16) >> i & 1), None)
-            if rng is None or any(satisfies(b, rng) for b in bundled[dep_name]):
-                kept.append(v)
-            else:
-                why.append((dep_name, rng))
-        if kept:
-            left = kept
-    return tuple(left), why
-
-
 # ------------------------------------------------------------------ token fingerprints (reprinted code)
 #: characters of bundled modules fingerprinted per bundle (the rest: no fingerprint, said)
 MAX_TOKEN_TEXT = 16 * 1024 * 1024
