@@ -636,3 +636,17 @@ def test_two_copies_of_a_package_in_one_bundle_are_two_components():
     ms = sorted((c.version, c) for c in inv.components if c.name == "ms")
     assert [v for v, _ in ms] == ["2.0.0", "2.1.1"]
     assert any("node_modules/debug/node_modules/ms/" in e.detail for e in ms[0][1].evidence)
+
+
+def test_a_dependent_narrows_a_tie_only_when_its_bundled_code_loads_the_package():
+    """async 2.6.3's dist file is self-contained: its range on lodash says nothing about the bundled
+    lodash (npm gave async its own).  A range counts only when the dependent's code loads the package."""
+    from pkgscan.inventory.jsbundle import _loads, _Pkg
+
+    jws = _Pkg("jws", content=['// node_modules/jws/index.js\nvar require_jws = __commonJS({\n  "node_modules/jws/index.js"(exports2) {}\n});\n'])
+    esbuilt = _Pkg("jsonwebtoken", content=["    var jws = require_jws();\n"])
+    original = _Pkg("jsonwebtoken", content=["var jws = require('jws');\n"])
+    subpath = _Pkg("x", content=['import { sign } from "jws/lib/sign-stream.js";\n'])
+    silent = _Pkg("async", content=["    function forEach(coll) { return coll; }\n    var jwsLike = 'jws';\n"])
+    assert _loads(esbuilt, jws) and _loads(original, jws) and _loads(subpath, jws)
+    assert not _loads(silent, jws)

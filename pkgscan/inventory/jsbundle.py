@@ -535,7 +535,7 @@ class JavaScriptBundleCataloger:
             base = next(iter(p.dirs))[: -len("node_modules/" + name)]
             # the packages that resolve this one to its bundled copy
             dependents = {n: vs for n, vs in may_be.items() if n != name and vs and pkgs[n].dirs and
-                          all(d.startswith(base) for d in pkgs[n].dirs)}
+                          all(d.startswith(base) for d in pkgs[n].dirs) and _loads(pkgs[n], p)}
             left, why = required_by(name, p.candidates, dependents)
             said = "; ".join(f"{scrub(n)} requires {scrub(r)}" for n, r in why)
             if len(left) == 1:
@@ -582,6 +582,19 @@ class JavaScriptBundleCataloger:
             if max(e.confidence for e in second[1]) == max(e.confidence for e in best[1]) and len(second[1]) == len(best[1]):
                 return "", []  # two versions equally supported: do not pick one
         return best[0], list(dict.fromkeys(best[1]))
+
+
+_REQUIRE_DEF = re.compile(r"\bvar (require_[\w$]+) = __commonJS\(")
+
+
+def _loads(q: _Pkg, p: _Pkg) -> bool:
+    """Whether q's bundled code loads p: it calls one of the ``require_x()`` functions esbuild made of
+    p's modules, or (original text, from a source map) requires or imports p by name.  A package may
+    declare a dependency its bundled files never load (a self-contained dist file, with its own
+    nested copy that is not in the bundle): then its range says nothing about the bundled copy."""
+    ids = {m.group(1) + "(" for c in p.content for m in _REQUIRE_DEF.finditer(c, 0, 4096)}
+    by_name = re.compile(r"""(?:require\(\s*|\bfrom\s*|import\(\s*)['"]""" + re.escape(p.name) + r"""(?:/[^'"\n]*)?['"]""")
+    return any(any(i in c for i in ids) or by_name.search(c) for c in q.content)
 
 
 def _legal_block(text: str) -> list[tuple[str, str, list[str]]]:
