@@ -12,10 +12,11 @@ dependency ranges of the packages bundled with a tie (jws 3.2.3 / 4.0.1: jsonweb
 
 Versions in a non-minified esbuild bundle: 18 of 21, from the token fingerprints of every release's
 files (pkgscan/data/js-release-tokens.json.gz: what survives esbuild's reprinting), the license
-comments esbuild keeps (safe-buffer 5.2.0 / 5.2.1) and the dependency ranges.  Target not reachable
-(a strict xfail, so that reaching it shows): esbuild prints the same code for jsonwebtoken 8.5.0 /
-8.5.1, minimist 1.2.3 to 1.2.5 and ms 2.1.2 / 2.1.3 (ms differs by one space), so 18 of 21 (0.86)
-is every version the bundle determines; the rest would be guesses.
+comments esbuild keeps (safe-buffer 5.2.0 / 5.2.1) and the dependency ranges.  The issue's 0.95 is
+not reachable: esbuild prints the same code for jsonwebtoken 8.5.0 / 8.5.1, minimist 1.2.3 to 1.2.5
+and ms 2.1.2 / 2.1.3 (ms differs by one space), so 18 of 21 (0.86) is every version the bundle
+determines; test_esbuild_cdk_versions_reach_what_the_bundle_determines asserts that exactly those
+three are left, unknown, with their candidates.
 
 The minified-without-map and webpack figures (12 of 21 names) rest on string-literal fingerprints
 from an npm cache that holds these packages: without them in the table, 4 and 3 of 21.
@@ -85,10 +86,16 @@ def test_recall_and_precision(sample, names, versions):
     assert s["precision"] >= 0.95, s
 
 
-@pytest.mark.xfail(strict=True, reason="target not reachable: 18 of 21 (0.86) is every version the bundle determines; "
-                   "jsonwebtoken 8.5.0/8.5.1, minimist 1.2.3-1.2.5 and ms 2.1.2/2.1.3 print the same code")
-def test_esbuild_cdk_versions_target():
-    assert scores("esbuild-cdk")["versions"] >= 0.95
+def test_esbuild_cdk_versions_reach_what_the_bundle_determines():
+    """The issue's >= 0.95 is not reachable (issue 13, blocked): the versions missing are exactly the
+    three whose bundled code is the same in several releases, each left unknown with the built
+    release among its candidates; every other version is found."""
+    built = dict(truth("esbuild-cdk"))
+    inv = scanned("esbuild-cdk")
+    missing = {c.name: dict(c.properties).get("pkgscan:version-candidates", "") for c in inv.components
+               if c.version != built[c.name]}
+    assert set(missing) == {"jsonwebtoken", "minimist", "ms"}, missing
+    assert all(inv.component("npm", n).version == "" and built[n] in cands.split(", ") for n, cands in missing.items())
 
 
 def test_minified_map_versions_target():
